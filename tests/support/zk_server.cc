@@ -1,0 +1,141 @@
+// Runs zkctl for the tests.
+#include "support/zk_server.h"
+
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+#include <random>
+#include <thread>
+
+namespace sessionkeeper::testing {
+
+namespace {
+
+std::string ModeName(ZkServer::Mode mode) {
+  return mode == ZkServer::Mode::kStandalone ? "standalone" : "ensemble";
+}
+
+// Runs a shell command; returns its stdout, or an error naming the command.
+Result<std::string> RunCommand(const std::string& command) {
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return Status::Internal("popen failed: " + command);
+  std::string out;
+  std::array<char, 4096> buf{};
+  size_t n = 0;
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) {
+    out.append(buf.data(), n);
+  }
+  const int rc = ::pclose(pipe);
+  if (rc != 0) {
+    return Status::Internal("command failed (" + std::to_string(rc) +
+                            "): " + command);
+  }
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) {
+    out.pop_back();
+  }
+  return out;
+}
+
+std::string MakeTempDir(const std::string& prefix) {
+  std::string pattern =
+      (std::filesystem::temp_directory_path() / (prefix + "XXXXXX")).string();
+  if (::mkdtemp(pattern.data()) == nullptr) std::abort();
+  return pattern;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ZkServer>> ZkServer::Start(Mode mode) {
+  std::unique_ptr<ZkServer> server(
+      new ZkServer(mode, MakeTempDir("sk-zk-" + ModeName(mode) + "-")));
+  Result<std::string> cs =
+      server->Run("--base-port auto " + ModeName(mode) + " start");
+  if (!cs.ok()) return cs.status();
+  server->connect_string_ = *cs;
+  return server;
+}
+
+ZkServer::~ZkServer() {
+  (void)StopAll();
+  std::error_code ignored;
+  std::filesystem::remove_all(dir_, ignored);
+}
+
+Result<std::string> ZkServer::Run(const std::string& args) {
+  return RunCommand(std::string(SK_ZKCTL_PATH) + " --dir '" + dir_ + "' " +
+                    args);
+}
+
+Status ZkServer::StopAll() { return Run(ModeName(mode_) + " stop").status(); }
+Status ZkServer::Kill(int server) {
+  return Run(ModeName(mode_) + " kill " + std::to_string(server)).status();
+}
+Status ZkServer::Pause(int server) {
+  return Run(ModeName(mode_) + " pause " + std::to_string(server)).status();
+}
+Status ZkServer::Resume(int server) {
+  return Run(ModeName(mode_) + " resume " + std::to_string(server)).status();
+}
+Status ZkServer::Restart(int server) {
+  return Run(ModeName(mode_) + " restart " + std::to_string(server)).status();
+}
+Status ZkServer::StartServer(int server) {
+  return Run(ModeName(mode_) + " start " + std::to_string(server)).status();
+}
+Result<int> ZkServer::Leader() {
+  Result<std::string> out = Run(ModeName(mode_) + " leader");
+  if (!out.ok()) return out.status();
+  return std::stoi(*out);
+}
+
+const std::string& SharedZkConnectString() {
+  static const std::string* const kConnect = [] {
+    if (const char* dir = std::getenv("SK_TEST_ZK_DIR")) {
+      Result<std::string> cs =
+          RunCommand(std::string(SK_ZKCTL_PATH) + " --dir '" + dir +
+                     "' standalone connect-string");
+      if (cs.ok()) return new std::string(*cs);
+      std::fprintf(stderr, "fixture server unusable: %s\n",
+                   cs.status().ToString().c_str());
+      std::abort();
+    }
+    // No CTest fixture: a private server for this process. Leaked on
+    // purpose so it outlives every test; stopped at exit.
+    static std::unique_ptr<ZkServer> own;
+    Result<std::unique_ptr<ZkServer>> started =
+        ZkServer::Start(ZkServer::Mode::kStandalone);
+    if (!started.ok()) {
+      std::fprintf(stderr, "cannot start ZooKeeper: %s\n",
+                   started.status().ToString().c_str());
+      std::abort();
+    }
+    own = std::move(*started);
+    std::atexit([] { own.reset(); });
+    return new std::string(own->connect_string());
+  }();
+  return *kConnect;
+}
+
+std::string UniqueTestPath(const std::string& label) {
+  static std::atomic<uint64_t> counter{0};
+  static const uint64_t salt = std::random_device{}();
+  return "/sktest-" + label + "-" + std::to_string(::getpid()) + "-" +
+         std::to_string(salt % 100000) + "-" + std::to_string(counter++);
+}
+
+bool PollUntil(const std::function<bool()>& done,
+               std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
+}  // namespace sessionkeeper::testing

@@ -1,0 +1,141 @@
+// One-shot watches of zk::Client against a real ZooKeeper server.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "support/zk_client.h"
+#include "support/zk_server.h"
+#include "zk/client.h"
+
+namespace sessionkeeper::zk {
+namespace {
+
+using ::sessionkeeper::testing::OpenConnectedClient;
+using ::sessionkeeper::testing::PollUntil;
+using ::sessionkeeper::testing::UniqueTestPath;
+using std::chrono::milliseconds;
+
+// Collects watch events thread-safely.
+class EventLog {
+ public:
+  WatchCallback Recorder() {
+    return [this](const WatchEvent& e) {
+      std::lock_guard<std::mutex> lock(mu_);
+      events_.push_back(e);
+    };
+  }
+  std::vector<WatchEvent> events() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return events_;
+  }
+  size_t size() const { return events().size(); }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<WatchEvent> events_;
+};
+
+class WatchTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    client_ = OpenConnectedClient();
+    writer_ = OpenConnectedClient();
+    ASSERT_NE(client_, nullptr);
+    ASSERT_NE(writer_, nullptr);
+    root_ = UniqueTestPath("watch");
+    ASSERT_TRUE(client_->CreateSync(root_, "").ok());
+  }
+
+  // Every callback queued before now has run (events are delivered in
+  // order with completions, so a completed round trip flushes them).
+  void Flush() { ASSERT_TRUE(client_->SyncSync(root_).ok()); }
+
+  std::string Path(const std::string& name) const { return root_ + "/" + name; }
+
+  std::unique_ptr<Client> client_;
+  std::unique_ptr<Client> writer_;
+  std::string root_;
+};
+
+TEST_F(WatchTest, DataWatchFiresOnceOnChange) {
+  ASSERT_TRUE(client_->CreateSync(Path("a"), "0").ok());
+  EventLog log;
+  ASSERT_TRUE(client_->GetSync(Path("a"), log.Recorder()).ok());
+  ASSERT_TRUE(writer_->SetSync(Path("a"), "1", kAnyVersion).ok());
+  ASSERT_TRUE(PollUntil([&] { return log.size() == 1; }, milliseconds(10000)));
+  EXPECT_EQ(log.events()[0].type, WatchEventType::kDataChanged);
+  EXPECT_EQ(log.events()[0].path, Path("a"));
+  EXPECT_EQ(log.events()[0].generation, client_->generation());
+  // One-shot: a second change without re-arming fires nothing.
+  ASSERT_TRUE(writer_->SetSync(Path("a"), "2", kAnyVersion).ok());
+  Flush();
+  EXPECT_EQ(log.size(), 1u);
+}
+
+TEST_F(WatchTest, DataWatchFiresOnDelete) {
+  ASSERT_TRUE(client_->CreateSync(Path("a"), "0").ok());
+  EventLog log;
+  ASSERT_TRUE(client_->GetSync(Path("a"), log.Recorder()).ok());
+  ASSERT_TRUE(writer_->DeleteSync(Path("a"), kAnyVersion).ok());
+  ASSERT_TRUE(PollUntil([&] { return log.size() == 1; }, milliseconds(10000)));
+  EXPECT_EQ(log.events()[0].type, WatchEventType::kDeleted);
+}
+
+TEST_F(WatchTest, ExistsWatchOnAMissingNodeFiresOnCreate) {
+  EventLog log;
+  Result<std::optional<Stat>> missing =
+      client_->ExistsSync(Path("later"), log.Recorder());
+  ASSERT_TRUE(missing.ok());
+  ASSERT_FALSE(missing->has_value());
+  ASSERT_TRUE(writer_->CreateSync(Path("later"), "").ok());
+  ASSERT_TRUE(PollUntil([&] { return log.size() == 1; }, milliseconds(10000)));
+  EXPECT_EQ(log.events()[0].type, WatchEventType::kCreated);
+}
+
+TEST_F(WatchTest, ChildWatchFiresWhenAChildIsAdded) {
+  EventLog log;
+  ASSERT_TRUE(client_->GetChildrenSync(root_, log.Recorder()).ok());
+  ASSERT_TRUE(writer_->CreateSync(Path("kid"), "").ok());
+  ASSERT_TRUE(PollUntil([&] { return log.size() == 1; }, milliseconds(10000)));
+  EXPECT_EQ(log.events()[0].type, WatchEventType::kChildrenChanged);
+  EXPECT_EQ(log.events()[0].path, root_);
+}
+
+TEST_F(WatchTest, AFailedGetArmsNoWatch) {
+  EventLog log;
+  EXPECT_TRUE(
+      client_->GetSync(Path("none"), log.Recorder()).status().IsNotFound());
+  ASSERT_TRUE(writer_->CreateSync(Path("none"), "").ok());
+  ASSERT_TRUE(writer_->SetSync(Path("none"), "x", kAnyVersion).ok());
+  Flush();
+  EXPECT_EQ(log.size(), 0u);
+}
+
+TEST_F(WatchTest, EveryWatcherOfAPathFiresOnce) {
+  ASSERT_TRUE(client_->CreateSync(Path("a"), "0").ok());
+  EventLog first;
+  EventLog second;
+  ASSERT_TRUE(client_->GetSync(Path("a"), first.Recorder()).ok());
+  ASSERT_TRUE(client_->ExistsSync(Path("a"), second.Recorder()).ok());
+  ASSERT_TRUE(writer_->SetSync(Path("a"), "1", kAnyVersion).ok());
+  ASSERT_TRUE(PollUntil([&] { return first.size() == 1 && second.size() == 1; },
+                        milliseconds(10000)));
+  Flush();
+  EXPECT_EQ(first.size(), 1u);
+  EXPECT_EQ(second.size(), 1u);
+}
+
+TEST_F(WatchTest, ClosingTheClientReportsOutstandingWatchesAsSessionLost) {
+  ASSERT_TRUE(client_->CreateSync(Path("a"), "0").ok());
+  EventLog log;
+  ASSERT_TRUE(client_->GetSync(Path("a"), log.Recorder()).ok());
+  client_.reset();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log.events()[0].type, WatchEventType::kSessionLost);
+}
+
+}  // namespace
+}  // namespace sessionkeeper::zk
