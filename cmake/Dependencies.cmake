@@ -50,6 +50,11 @@ if(NOT nlohmann_json_FOUND)
   sk_missing("nlohmann/json" "nlohmann-json3-dev")
 endif()
 
+find_package(OpenSSL QUIET COMPONENTS Crypto)
+if(NOT OpenSSL_FOUND)
+  sk_missing("OpenSSL's libcrypto (SHA-256)" "libssl-dev")
+endif()
+
 pkg_check_modules(LIBEVENT QUIET IMPORTED_TARGET libevent libevent_pthreads)
 if(NOT LIBEVENT_FOUND)
   sk_missing("libevent" "libevent-dev")

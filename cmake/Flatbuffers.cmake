@@ -21,5 +21,10 @@ function(sk_flatbuffers_generate target)
   add_library(${target} INTERFACE)
   add_dependencies(${target} ${target}_gen)
   target_include_directories(${target} INTERFACE "${out_dir}")
-  target_link_libraries(${target} INTERFACE flatbuffers::flatbuffers)
+  # The generated code needs only the header-only part of the library.
+  get_target_property(fb_includes flatbuffers::flatbuffers
+    INTERFACE_INCLUDE_DIRECTORIES)
+  if(fb_includes)
+    target_include_directories(${target} INTERFACE ${fb_includes})
+  endif()
 endfunction()

@@ -8,7 +8,7 @@ PACKAGES=(
   g++ cmake make pkg-config
   # Libraries.
   libzookeeper-mt-dev libevent-dev libflatbuffers-dev flatbuffers-compiler
-  libgoogle-glog-dev libgflags-dev nlohmann-json3-dev
+  libgoogle-glog-dev libgflags-dev nlohmann-json3-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # The ZooKeeper server (Java) for local runs and tests.
   zookeeper default-jre-headless

@@ -123,6 +123,13 @@ class Client::Impl {
   void Submit(std::unique_ptr<OpT> op, std::string_view what, OpKind kind,
               SubmitFn submit) {
     int rc = ZINVALIDSTATE;
+    if (kind == OpKind::kWrite && TakeFault(faults_.drop_writes_unsent)) {
+      op->Fail(this, StatusFromZk(ZCONNECTIONLOSS,
+                                  std::string(what) + " " + op->path +
+                                      " (injected: not sent)",
+                                  kind));
+      return;
+    }
     {
       std::shared_lock<std::shared_mutex> lock(handle_mu_);
       HandleState* hs = current_.get();
@@ -407,7 +414,22 @@ class Client::Impl {
     }
   }
 
+  static bool TakeFault(std::atomic<int>& counter) {
+    int left = counter.load();
+    while (left > 0) {
+      if (counter.compare_exchange_weak(left, left - 1)) return true;
+    }
+    return false;
+  }
+
+  // A completed write whose reply a test asked to lose.
+  int MaybeLoseReply(int rc) {
+    return rc == ZOK && TakeFault(faults_.lose_write_replies) ? ZCONNECTIONLOSS
+                                                              : rc;
+  }
+
   ClientOptions options_;
+  FaultInjection faults_;
   const ::ACL_vector* acl_ = &ZOO_OPEN_ACL_UNSAFE;
 
   SerialExecutor executor_;
@@ -521,6 +543,7 @@ void OnCreateDone(int rc, const char* value, const ::Stat* stat,
                   const void* data) {
   auto op = TakeOp<CreateOp>(data);
   Client::Impl* impl = op->hs->impl;
+  rc = impl->MaybeLoseReply(rc);
   if (rc != ZOK) {
     op->Fail(impl, StatusFromZk(rc, "create " + op->path, OpKind::kWrite));
     return;
@@ -550,6 +573,7 @@ void OnGetDone(int rc, const char* value, int value_len, const ::Stat* stat,
 void OnSetDone(int rc, const ::Stat* stat, const void* data) {
   auto op = TakeOp<SetOp>(data);
   Client::Impl* impl = op->hs->impl;
+  rc = impl->MaybeLoseReply(rc);
   if (rc != ZOK) {
     op->Fail(impl, StatusFromZk(rc, "set " + op->path, OpKind::kWrite));
     return;
@@ -559,6 +583,7 @@ void OnSetDone(int rc, const ::Stat* stat, const void* data) {
 
 void OnDeleteDone(int rc, const void* data) {
   auto op = TakeOp<DeleteOp>(data);
+  rc = op->hs->impl->MaybeLoseReply(rc);
   op->Fail(op->hs->impl,
            StatusFromZk(rc, "delete " + op->path, OpKind::kWrite));
 }
@@ -604,6 +629,7 @@ void OnSyncDone(int rc, const char* /*value*/, const void* data) {
 
 void OnMultiDone(int rc, const void* data) {
   auto op = TakeOp<MultiOp>(data);
+  rc = op->hs->impl->MaybeLoseReply(rc);
   MultiResult result;
   result.results.resize(op->ops.size());
   for (size_t i = 0; i < op->ops.size(); ++i) {
@@ -1047,5 +1073,7 @@ std::optional<Client::SessionCredentials> Client::session_credentials() const {
 bool Client::OnCallbackThread() const {
   return impl_->executor_.IsCurrentThread();
 }
+
+Client::FaultInjection& Client::faults_for_testing() { return impl_->faults_; }
 
 }  // namespace sessionkeeper::zk

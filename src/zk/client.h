@@ -18,6 +18,7 @@
 #ifndef SESSIONKEEPER_ZK_CLIENT_H_
 #define SESSIONKEEPER_ZK_CLIENT_H_
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -114,6 +115,18 @@ class Client {
 
   // True when called from this client's callback thread.
   bool OnCallbackThread() const;
+
+  // Deterministic faults for tests of ambiguous writes. Each counter, while
+  // positive, applies to the next write (create, set, delete, multi) and is
+  // decremented.
+  struct FaultInjection {
+    // The write reaches ZooKeeper and applies, but its reply is reported as
+    // a connection loss (outcome unknown).
+    std::atomic<int> lose_write_replies{0};
+    // The write is never sent, yet reported as a connection loss.
+    std::atomic<int> drop_writes_unsent{0};
+  };
+  FaultInjection& faults_for_testing();
 
   class Impl;
 

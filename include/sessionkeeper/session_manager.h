@@ -1,0 +1,115 @@
+// SessionManager: the SessionKeeper API an application links against.
+//
+// Sessions live in ZooKeeper; any manager on any node serves any session.
+// Every write is a versioned ZooKeeper write: a concurrent update is never
+// lost (a manager that loses a version race re-reads and replays only its
+// own call's changes), and a write whose reply was lost is resolved by
+// re-reading its nonce before anything is reported.
+//
+// Thread-safe. Each operation comes in two forms:
+// - FooAsync(..., callback): returns at once; the callback runs exactly once
+//   on the manager's callback thread, and must not block (a synchronous
+//   call made from it fails with FailedPrecondition instead of deadlocking);
+// - Foo(...): blocks the calling thread until done.
+//
+// Expired sessions (idle or absolute) are NotFound on every read path from
+// the moment they expire, before anyone deletes them.
+#ifndef SESSIONKEEPER_SESSION_MANAGER_H_
+#define SESSIONKEEPER_SESSION_MANAGER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sessionkeeper/options.h"
+#include "sessionkeeper/result.h"
+#include "sessionkeeper/session.h"
+#include "sessionkeeper/status.h"
+
+namespace sessionkeeper {
+
+class SessionManager {
+ public:
+  template <typename T>
+  using Callback = std::function<void(Result<T>)>;
+  using DoneCallback = std::function<void(Status)>;
+
+  // Connects (waiting up to options.connect_timeout) and initialises the
+  // root's layout if this is the first manager to use it.
+  static Result<std::unique_ptr<SessionManager>> Open(
+      SessionManagerOptions options);
+
+  // Flushes write-behind changes, then closes the ZooKeeper session. Must
+  // not run on the callback thread.
+  ~SessionManager();
+
+  SessionManager(const SessionManager&) = delete;
+  SessionManager& operator=(const SessionManager&) = delete;
+
+  // A new session with a fresh id (128 random bits, URL-safe).
+  // InvalidArgument: bad principal, attribute name or timeout;
+  // ResourceExhausted: over the size or attribute-count limit.
+  void CreateAsync(CreateRequest request, Callback<Session> done);
+  Result<Session> Create(CreateRequest request);
+
+  // NotFound when missing or expired; DataLoss when its stored bytes are
+  // corrupt. May write the last-access time back (see touch_fraction).
+  void GetAsync(std::string id, ReadConsistency consistency,
+                Callback<Session> done);
+  Result<Session> Get(const std::string& id,
+                      ReadConsistency consistency = ReadConsistency::kCached);
+
+  // Applies `mutation` and refreshes the last-access time. Aborted when
+  // mutation.expected_version no longer matches. Unavailable with
+  // outcome_unknown() when ZooKeeper became unreachable and the manager
+  // could not tell whether the write applied.
+  void MutateAsync(std::string id, Mutation mutation, Callback<Session> done);
+  Result<Session> Mutate(const std::string& id, Mutation mutation);
+
+  // Refreshes the last-access time.
+  void TouchAsync(std::string id, DoneCallback done);
+  Status Touch(const std::string& id);
+
+  // Deletes the session. NotFound when it does not exist (or expired).
+  void InvalidateAsync(std::string id, DoneCallback done);
+  Status Invalidate(const std::string& id);
+
+  // Session-fixation defence: the same content under a new id; the old id
+  // is gone in the same ZooKeeper transaction.
+  void RotateIdAsync(std::string id, Callback<Session> done);
+  Result<Session> RotateId(const std::string& id);
+
+  // Live sessions of a principal.
+  void FindByPrincipalAsync(std::string principal,
+                            Callback<std::vector<std::string>> done);
+  Result<std::vector<std::string>> FindByPrincipal(
+      const std::string& principal);
+
+  // Invalidates every live session of a principal; returns how many.
+  void InvalidateAllForPrincipalAsync(std::string principal,
+                                      Callback<size_t> done);
+  Result<size_t> InvalidateAllForPrincipal(const std::string& principal);
+
+  // Write-behind: writes every pending change now and returns when
+  // ZooKeeper acknowledged them (the first error, if any). Write-through:
+  // nothing to do.
+  Status Flush();
+
+  // This manager's node id (recorded as the last writer of its writes).
+  const std::string& node_id() const;
+
+  class Impl;
+
+ private:
+  friend class SessionManagerTestPeer;  // Reaches internals in tests only.
+
+  explicit SessionManager(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sessionkeeper
+
+#endif  // SESSIONKEEPER_SESSION_MANAGER_H_

@@ -1,0 +1,122 @@
+// SessionManager::Impl: state shared by the manager's operations. The
+// operations themselves are asynchronous state machines in write_ops.cc
+// (writes: conflict replay, ambiguity resolution) and manager_impl.cc
+// (reads, principal queries, write-behind).
+#ifndef SESSIONKEEPER_SESSION_MANAGER_IMPL_H_
+#define SESSIONKEEPER_SESSION_MANAGER_IMPL_H_
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "common/timer_thread.h"
+#include "session/mutation_batcher.h"
+#include "session/pending_changes.h"
+#include "sessionkeeper/session_manager.h"
+#include "store/session_store.h"
+#include "zk/client.h"
+
+namespace sessionkeeper {
+
+class SessionManager::Impl {
+ public:
+  static Result<std::unique_ptr<Impl>> Open(SessionManagerOptions options);
+  // Flushes write-behind changes, stops retries (their callbacks get
+  // Unavailable), then closes ZooKeeper.
+  ~Impl();
+
+  // --- Operations (asynchronous; callbacks on the callback thread) -------
+  void Create(CreateRequest request, Callback<Session> done);
+  void Get(std::string id, ReadConsistency consistency, Callback<Session> done);
+  void Mutate(std::string id, Mutation mutation, Callback<Session> done);
+  void Touch(std::string id, DoneCallback done);
+  void Invalidate(std::string id, DoneCallback done);
+  void RotateId(std::string id, Callback<Session> done);
+  void FindByPrincipal(std::string principal,
+                       Callback<std::vector<std::string>> done);
+  void InvalidateAllForPrincipal(std::string principal, Callback<size_t> done);
+  void Flush(DoneCallback done);
+
+  // Runs `start(callback)` and blocks until the callback ran. Refuses to run
+  // on the callback thread, where it would wait for itself.
+  template <typename T, typename StartFn>
+  Result<T> Wait(StartFn start) {
+    if (client_->OnCallbackThread()) return CallbackThreadError();
+    auto promise = std::make_shared<std::promise<Result<T>>>();
+    auto future = promise->get_future();
+    start([promise](Result<T> r) { promise->set_value(std::move(r)); });
+    return future.get();
+  }
+  Status WaitDone(const std::function<void(DoneCallback)>& start);
+
+  const std::string& node_id() const { return node_id_; }
+
+  // --- Building blocks ----------------------------------------------------
+
+  // Changes the freshly read record for one write attempt; non-OK stops the
+  // write with that status. Called again after each lost version race, on
+  // the newer record, so it must only apply the caller's own changes.
+  using RecordChange =
+      std::function<Status(store::SessionRecord& record, int64_t now_ms)>;
+
+  // Read, change, versioned write; replays on conflict, resolves lost
+  // replies by nonce. `done` gets the record as written and its new Stat.
+  void ReadModifyWrite(std::string id, RecordChange change,
+                       std::optional<int32_t> expected_version,
+                       zk::Callback<store::StoredSession> done);
+
+  int64_t NowMs() const { return clock_->NowMillis(); }
+  uint64_t NewNonce();
+  // Jittered exponential backoff for the given attempt (1, 2, ...).
+  std::chrono::milliseconds Backoff(int attempt);
+  // Runs `task` after `delay` on the timer thread; once the manager is
+  // closing, runs `on_closing` instead (at once, or when the timer stops).
+  void After(std::chrono::milliseconds delay, std::function<void()> task,
+             std::function<void()> on_closing);
+  static Status ClosingError();
+  static Status CallbackThreadError();
+
+  // Validates a mutation's names, values and counts against the limits.
+  Status ValidateMutation(const Mutation& mutation) const;
+  // The pending write-behind change of a Mutate call.
+  static session::PendingChange ToPendingChange(const Mutation& mutation,
+                                                int64_t now_ms);
+
+  SessionManagerOptions options_;
+  const Clock* clock_ = nullptr;
+  std::string node_id_;
+  std::unique_ptr<zk::Client> client_;
+  std::unique_ptr<store::SessionStore> store_;
+  std::unique_ptr<TimerThread> timer_;
+  session::PendingChanges pending_;
+  std::unique_ptr<session::MutationBatcher> batcher_;
+  std::atomic<bool> closing_{false};
+
+ private:
+  void MaybeTouchAfterRead(const store::StoredSession& stored);
+  void ScheduleWriteBehindFlush();
+  void GetFromServer(std::string id, ReadConsistency consistency,
+                     Callback<Session> done);
+  // Writes a batch of merged Mutate/Touch calls as one versioned write.
+  void WriteBatch(const std::string& id,
+                  std::vector<session::MutationBatcher::Item> batch,
+                  std::function<void()> finished);
+  // One Mutate call as its own write (conditional ones, or a batch that
+  // failed only because of its combined size).
+  void WriteAlone(std::string id, Mutation mutation, Callback<Session> done);
+
+  std::mutex rng_mu_;  // Guards rng_.
+  std::mt19937_64 rng_;
+};
+
+}  // namespace sessionkeeper
+
+#endif  // SESSIONKEEPER_SESSION_MANAGER_IMPL_H_

@@ -1,0 +1,117 @@
+// SessionManager: the public surface, forwarding to Impl, plus the
+// synchronous forms.
+#include "sessionkeeper/session_manager.h"
+
+#include <utility>
+
+#include "session/manager_impl.h"
+
+namespace sessionkeeper {
+
+SessionManager::SessionManager(std::unique_ptr<Impl> impl)
+    : impl_(std::move(impl)) {}
+
+SessionManager::~SessionManager() = default;
+
+Result<std::unique_ptr<SessionManager>> SessionManager::Open(
+    SessionManagerOptions options) {
+  Result<std::unique_ptr<Impl>> impl = Impl::Open(std::move(options));
+  if (!impl.ok()) return impl.status();
+  return std::unique_ptr<SessionManager>(new SessionManager(std::move(*impl)));
+}
+
+void SessionManager::CreateAsync(CreateRequest request,
+                                 Callback<Session> done) {
+  impl_->Create(std::move(request), std::move(done));
+}
+
+Result<Session> SessionManager::Create(CreateRequest request) {
+  return impl_->Wait<Session>([&](Callback<Session> done) {
+    impl_->Create(std::move(request), std::move(done));
+  });
+}
+
+void SessionManager::GetAsync(std::string id, ReadConsistency consistency,
+                              Callback<Session> done) {
+  impl_->Get(std::move(id), consistency, std::move(done));
+}
+
+Result<Session> SessionManager::Get(const std::string& id,
+                                    ReadConsistency consistency) {
+  return impl_->Wait<Session>([&](Callback<Session> done) {
+    impl_->Get(id, consistency, std::move(done));
+  });
+}
+
+void SessionManager::MutateAsync(std::string id, Mutation mutation,
+                                 Callback<Session> done) {
+  impl_->Mutate(std::move(id), std::move(mutation), std::move(done));
+}
+
+Result<Session> SessionManager::Mutate(const std::string& id,
+                                       Mutation mutation) {
+  return impl_->Wait<Session>([&](Callback<Session> done) {
+    impl_->Mutate(id, std::move(mutation), std::move(done));
+  });
+}
+
+void SessionManager::TouchAsync(std::string id, DoneCallback done) {
+  impl_->Touch(std::move(id), std::move(done));
+}
+
+Status SessionManager::Touch(const std::string& id) {
+  return impl_->WaitDone(
+      [&](DoneCallback done) { impl_->Touch(id, std::move(done)); });
+}
+
+void SessionManager::InvalidateAsync(std::string id, DoneCallback done) {
+  impl_->Invalidate(std::move(id), std::move(done));
+}
+
+Status SessionManager::Invalidate(const std::string& id) {
+  return impl_->WaitDone(
+      [&](DoneCallback done) { impl_->Invalidate(id, std::move(done)); });
+}
+
+void SessionManager::RotateIdAsync(std::string id, Callback<Session> done) {
+  impl_->RotateId(std::move(id), std::move(done));
+}
+
+Result<Session> SessionManager::RotateId(const std::string& id) {
+  return impl_->Wait<Session>(
+      [&](Callback<Session> done) { impl_->RotateId(id, std::move(done)); });
+}
+
+void SessionManager::FindByPrincipalAsync(
+    std::string principal, Callback<std::vector<std::string>> done) {
+  impl_->FindByPrincipal(std::move(principal), std::move(done));
+}
+
+Result<std::vector<std::string>> SessionManager::FindByPrincipal(
+    const std::string& principal) {
+  return impl_->Wait<std::vector<std::string>>(
+      [&](Callback<std::vector<std::string>> done) {
+        impl_->FindByPrincipal(principal, std::move(done));
+      });
+}
+
+void SessionManager::InvalidateAllForPrincipalAsync(std::string principal,
+                                                    Callback<size_t> done) {
+  impl_->InvalidateAllForPrincipal(std::move(principal), std::move(done));
+}
+
+Result<size_t> SessionManager::InvalidateAllForPrincipal(
+    const std::string& principal) {
+  return impl_->Wait<size_t>([&](Callback<size_t> done) {
+    impl_->InvalidateAllForPrincipal(principal, std::move(done));
+  });
+}
+
+Status SessionManager::Flush() {
+  return impl_->WaitDone(
+      [&](DoneCallback done) { impl_->Flush(std::move(done)); });
+}
+
+const std::string& SessionManager::node_id() const { return impl_->node_id(); }
+
+}  // namespace sessionkeeper

@@ -1,0 +1,533 @@
+// The write paths of SessionManager as asynchronous state machines:
+// - version races are replayed (re-read, re-apply only this call's change),
+//   with bounded attempts and jittered backoff;
+// - a write whose reply was lost (outcome unknown) is resolved by syncing,
+//   re-reading and comparing the write nonce: success only when our nonce
+//   is there, a retry when the record is untouched, "unknown" otherwise;
+// - while ZooKeeper is unreachable, calls retry until operation_timeout.
+#include <glog/logging.h>
+
+#include <memory>
+#include <utility>
+
+#include "session/manager_impl.h"
+#include "session/names.h"
+#include "session/record_view.h"
+#include "session/session_id.h"
+
+namespace sessionkeeper {
+
+using store::SessionRecord;
+using store::StoredSession;
+using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+
+Status OutcomeUnknown(const std::string& what) {
+  return Status::Unavailable(
+      what +
+          ": ZooKeeper did not confirm the write and the manager could not "
+          "tell whether it was applied",
+      true);
+}
+
+Status ExpiredError(const std::string& id) {
+  return Status::NotFound("session " + session::RedactSessionId(id) +
+                          " has expired");
+}
+
+// FlatBuffers drops fields it does not know when re-encoding: a record
+// written by a newer schema must not be rewritten by this build.
+Status CheckWritable(const SessionRecord& record) {
+  if (record.format_version <= store::kSessionFormatVersion) {
+    return Status::Ok();
+  }
+  return Status::FailedPrecondition(
+      "session was written by a newer SessionKeeper (record format " +
+      std::to_string(record.format_version) +
+      "); upgrade this node before it writes sessions");
+}
+
+std::string Redacted(const std::string& id) {
+  return session::RedactSessionId(id);
+}
+
+// Base of the per-call state machines. Steps run one at a time (each starts
+// the next) on the callback thread or the timer thread; the state lives as
+// long as a pending step holds a reference to it.
+template <typename Derived>
+struct CallState : std::enable_shared_from_this<Derived> {
+  SessionManager::Impl* impl = nullptr;
+  SteadyClock::time_point deadline;  // For unavailability and resolution.
+  int conflicts = 0;                 // Version races lost so far.
+  int retries = 0;                   // Every retry, for backoff growth.
+
+  void Init(SessionManager::Impl* owner) {
+    impl = owner;
+    deadline = SteadyClock::now() + owner->options_.operation_timeout;
+  }
+  bool PastDeadline() const { return SteadyClock::now() >= deadline; }
+
+  // Runs `step` after a backoff; if the manager closes first, finishes with
+  // `last` instead.
+  void RetryLater(void (Derived::*step)(), Status last) {
+    ++retries;
+    auto self = this->shared_from_this();
+    impl->After(
+        impl->Backoff(retries), [self, step] { ((*self).*step)(); },
+        [self, last = std::move(last)] {
+          self->Finish(SessionManager::Impl::ClosingError().WithContext(
+              last.ToString()));
+        });
+  }
+
+  // A lost version race: retry from `step` unless attempts are used up.
+  void OnConflict(void (Derived::*step)(), const Status& conflict) {
+    if (++conflicts >= impl->options_.max_write_attempts) {
+      static_cast<Derived*>(this)->Finish(
+          Status::Aborted("gave up after " + std::to_string(conflicts) +
+                          " version conflicts: " + conflict.message()));
+      return;
+    }
+    RetryLater(step, conflict);
+  }
+
+  void Finish(Status s) {
+    static_cast<Derived*>(this)->FinishWith(std::move(s));
+  }
+};
+
+// --- Read-modify-write ------------------------------------------------------
+
+struct RmwState : CallState<RmwState> {
+  std::string id;
+  SessionManager::Impl::RecordChange change;
+  std::optional<int32_t> expected_version;
+  zk::Callback<StoredSession> done;
+  SessionRecord written;  // The attempt in flight.
+  int32_t from_version = 0;
+
+  void FinishWith(Status s) { done(std::move(s)); }
+
+  void Start() {
+    auto self = shared_from_this();
+    impl->store_->Read(
+        id, [self](Result<StoredSession> r) { self->OnRead(std::move(r)); });
+  }
+
+  // After a lost race the connected server may lag the leader that
+  // rejected us: catch it up first so the re-read sees the newer version.
+  void SyncThenStart() {
+    auto self = shared_from_this();
+    impl->store_->Sync([self](Status s) {
+      if (!s.ok()) return self->OnUnavailable(&RmwState::SyncThenStart, s);
+      self->Start();
+    });
+  }
+
+  void OnUnavailable(void (RmwState::*step)(), const Status& s) {
+    if (!s.IsUnavailable() || PastDeadline()) return done(s);
+    RetryLater(step, s);
+  }
+
+  void OnRead(Result<StoredSession> read) {
+    if (!read.ok()) {
+      return OnUnavailable(&RmwState::Start, read.status());
+    }
+    const int64_t now = impl->NowMs();
+    if (session::IsExpired(read->record, now)) return done(ExpiredError(id));
+    if (expected_version.has_value() &&
+        read->stat.version != *expected_version) {
+      return done(
+          Status::Aborted("session " + Redacted(id) + " is at version " +
+                          std::to_string(read->stat.version) + ", expected " +
+                          std::to_string(*expected_version)));
+    }
+    written = std::move(read->record);
+    if (Status s = CheckWritable(written); !s.ok()) return done(s);
+    if (Status s = change(written, now); !s.ok()) return done(s);
+    written.last_writer = impl->node_id_;
+    written.write_nonce = impl->NewNonce();
+    from_version = read->stat.version;
+    auto self = shared_from_this();
+    impl->store_->Write(written, from_version, [self](Result<zk::Stat> r) {
+      self->OnWrite(std::move(r));
+    });
+  }
+
+  void OnWrite(Result<zk::Stat> stat) {
+    if (stat.ok()) return done(StoredSession{written, *stat});
+    const Status& s = stat.status();
+    if (s.IsAborted()) {
+      if (expected_version.has_value()) {
+        return done(Status::Aborted("session " + Redacted(id) +
+                                    " changed since the expected version"));
+      }
+      return OnConflict(&RmwState::SyncThenStart, s);
+    }
+    if (s.IsNotFound())
+      return done(Status::NotFound("no session " + Redacted(id)));
+    if (s.outcome_unknown()) return Resolve();
+    OnUnavailable(&RmwState::Start, s);
+  }
+
+  void Resolve() {
+    auto self = shared_from_this();
+    impl->store_->Sync([self](Status s) {
+      if (!s.ok()) return self->ResolveLater(s);
+      self->impl->store_->Read(self->id, [self](Result<StoredSession> r) {
+        self->OnResolveRead(std::move(r));
+      });
+    });
+  }
+
+  void ResolveLater(const Status& s) {
+    if (!s.IsUnavailable() || PastDeadline()) {
+      return done(OutcomeUnknown("session " + Redacted(id)));
+    }
+    RetryLater(&RmwState::Resolve, s);
+  }
+
+  void OnResolveRead(Result<StoredSession> read) {
+    if (!read.ok()) {
+      if (read.status().IsNotFound()) {
+        return done(
+            Status::NotFound("session " + Redacted(id) +
+                             " was deleted while a write to it was pending"));
+      }
+      return ResolveLater(read.status());
+    }
+    if (read->record.write_nonce == written.write_nonce) {
+      return done(std::move(*read));  // Our write applied.
+    }
+    if (read->stat.version == from_version) {
+      VLOG(1) << "write to " << Redacted(id) << " did not apply; retrying";
+      return OnRead(std::move(read));  // Untouched: safe to write again.
+    }
+    // Someone wrote after us, or instead of us: we cannot tell which.
+    done(OutcomeUnknown("session " + Redacted(id)));
+  }
+};
+
+// --- Create
+// -------------------------------------------------------------------
+
+struct CreateState : CallState<CreateState> {
+  SessionRecord record;
+  SessionManager::Callback<Session> done;
+
+  void FinishWith(Status s) { done(std::move(s)); }
+
+  void Start() {
+    auto self = shared_from_this();
+    impl->store_->Create(
+        record, [self](Result<zk::Stat> r) { self->OnCreate(std::move(r)); });
+  }
+
+  void OnCreate(Result<zk::Stat> created) {
+    if (created.ok()) return done(session::ToSession(record, 0));
+    const Status& s = created.status();
+    // Taken: either an earlier attempt of ours applied after all, or (with
+    // probability 2^-128) another session has this id.
+    if (s.IsAlreadyExists()) return Resolve();
+    if (s.outcome_unknown()) return Resolve();
+    if (!s.IsUnavailable() || PastDeadline()) return done(s);
+    RetryLater(&CreateState::Start, s);
+  }
+
+  void Resolve() {
+    auto self = shared_from_this();
+    impl->store_->Sync([self](Status s) {
+      if (!s.ok()) return self->ResolveLater(s);
+      self->impl->store_->Read(self->record.id,
+                               [self](Result<StoredSession> r) {
+                                 self->OnResolveRead(std::move(r));
+                               });
+    });
+  }
+
+  void ResolveLater(const Status& s) {
+    if (!s.IsUnavailable() || PastDeadline()) {
+      return done(OutcomeUnknown("create of session " + Redacted(record.id)));
+    }
+    RetryLater(&CreateState::Resolve, s);
+  }
+
+  void OnResolveRead(Result<StoredSession> read) {
+    if (read.ok()) {
+      if (read->record.write_nonce == record.write_nonce) {
+        return done(session::ToSession(read->record, read->stat.version));
+      }
+      // An id collision: start over with a fresh id.
+      Result<std::string> id = session::NewSessionId();
+      if (!id.ok()) return done(id.status());
+      record.id = std::move(*id);
+      return Start();
+    }
+    if (read.status().IsNotFound()) {
+      // Not applied: create again with the same id and nonce, so a late
+      // application of the first attempt is recognised as ours.
+      return Start();
+    }
+    ResolveLater(read.status());
+  }
+};
+
+// --- Invalidate -------------------------------------------------------------
+
+struct InvalidateState : CallState<InvalidateState> {
+  std::string id;
+  SessionManager::DoneCallback done;
+
+  void FinishWith(Status s) { done(std::move(s)); }
+
+  void Start() {
+    auto self = shared_from_this();
+    impl->store_->Read(
+        id, [self](Result<StoredSession> r) { self->OnRead(std::move(r)); });
+  }
+
+  void SyncThenStart() {
+    auto self = shared_from_this();
+    impl->store_->Sync([self](Status s) {
+      if (!s.ok())
+        return self->OnUnavailable(&InvalidateState::SyncThenStart, s);
+      self->Start();
+    });
+  }
+
+  void OnUnavailable(void (InvalidateState::*step)(), const Status& s) {
+    if (!s.IsUnavailable() || PastDeadline()) return done(s);
+    RetryLater(step, s);
+  }
+
+  void OnRead(Result<StoredSession> read) {
+    if (!read.ok())
+      return OnUnavailable(&InvalidateState::Start, read.status());
+    if (session::IsExpired(read->record, impl->NowMs())) {
+      return done(ExpiredError(id));
+    }
+    auto self = shared_from_this();
+    impl->store_->Delete(read->record, read->stat.version,
+                         [self](Status s) { self->OnDelete(s); });
+  }
+
+  void OnDelete(const Status& s) {
+    if (s.ok()) {
+      impl->pending_.Drop(id);
+      return done(Status::Ok());
+    }
+    if (s.IsAborted()) return OnConflict(&InvalidateState::SyncThenStart, s);
+    if (s.IsNotFound())
+      return done(Status::NotFound("no session " + Redacted(id)));
+    if (s.outcome_unknown()) return Resolve();
+    OnUnavailable(&InvalidateState::Start, s);
+  }
+
+  void Resolve() {
+    auto self = shared_from_this();
+    impl->store_->Sync([self](Status s) {
+      if (!s.ok()) return self->ResolveLater(s);
+      self->impl->store_->Read(self->id, [self](Result<StoredSession> r) {
+        if (r.status().IsNotFound()) {
+          self->impl->pending_.Drop(self->id);
+          return self->done(Status::Ok());  // Gone, which is what we wanted.
+        }
+        if (!r.ok()) return self->ResolveLater(r.status());
+        self->OnRead(std::move(r));  // Still there: delete again.
+      });
+    });
+  }
+
+  void ResolveLater(const Status& s) {
+    if (!s.IsUnavailable() || PastDeadline()) {
+      return done(OutcomeUnknown("invalidate of session " + Redacted(id)));
+    }
+    RetryLater(&InvalidateState::Resolve, s);
+  }
+};
+
+// --- Rotate
+// -------------------------------------------------------------------
+
+struct RotateState : CallState<RotateState> {
+  std::string old_id;
+  SessionManager::Callback<Session> done;
+  SessionRecord old_record;
+  int32_t old_version = 0;
+  SessionRecord fresh;  // The attempt in flight.
+
+  void FinishWith(Status s) { done(std::move(s)); }
+
+  void Start() {
+    auto self = shared_from_this();
+    impl->store_->Read(old_id, [self](Result<StoredSession> r) {
+      self->OnRead(std::move(r));
+    });
+  }
+
+  void SyncThenStart() {
+    auto self = shared_from_this();
+    impl->store_->Sync([self](Status s) {
+      if (!s.ok()) return self->OnUnavailable(&RotateState::SyncThenStart, s);
+      self->Start();
+    });
+  }
+
+  void OnUnavailable(void (RotateState::*step)(), const Status& s) {
+    if (!s.IsUnavailable() || PastDeadline()) return done(s);
+    RetryLater(step, s);
+  }
+
+  void OnRead(Result<StoredSession> read) {
+    if (!read.ok()) return OnUnavailable(&RotateState::Start, read.status());
+    const int64_t now = impl->NowMs();
+    if (session::IsExpired(read->record, now))
+      return done(ExpiredError(old_id));
+    if (Status s = CheckWritable(read->record); !s.ok()) return done(s);
+    old_record = read->record;
+    old_version = read->stat.version;
+    Result<std::string> new_id = session::NewSessionId();
+    if (!new_id.ok()) return done(new_id.status());
+    fresh = old_record;
+    fresh.id = std::move(*new_id);
+    fresh.last_access_at_ms = std::max(fresh.last_access_at_ms, now);
+    fresh.last_writer = impl->node_id_;
+    fresh.write_nonce = impl->NewNonce();
+    auto self = shared_from_this();
+    impl->store_->Rotate(
+        old_record, old_version, fresh,
+        [self](Result<zk::Stat> r) { self->OnRotate(std::move(r)); });
+  }
+
+  void OnRotate(Result<zk::Stat> r) {
+    if (r.ok()) {
+      impl->pending_.Drop(old_id);
+      return done(session::ToSession(fresh, 0));
+    }
+    const Status& s = r.status();
+    // A version race on the old id, or (2^-128) a taken new id: both are
+    // fixed by starting over.
+    if (s.IsAborted() || s.IsAlreadyExists()) {
+      return OnConflict(&RotateState::SyncThenStart, s);
+    }
+    if (s.IsNotFound())
+      return done(Status::NotFound("no session " + Redacted(old_id)));
+    if (s.outcome_unknown()) return Resolve();
+    OnUnavailable(&RotateState::Start, s);
+  }
+
+  void Resolve() {
+    auto self = shared_from_this();
+    impl->store_->Sync([self](Status s) {
+      if (!s.ok()) return self->ResolveLater(s);
+      self->impl->store_->Read(self->fresh.id, [self](Result<StoredSession> r) {
+        self->OnResolveNew(std::move(r));
+      });
+    });
+  }
+
+  void OnResolveNew(Result<StoredSession> r) {
+    if (r.ok() && r->record.write_nonce == fresh.write_nonce) {
+      impl->pending_.Drop(old_id);
+      return done(session::ToSession(r->record, r->stat.version));
+    }
+    if (!r.ok() && !r.status().IsNotFound()) return ResolveLater(r.status());
+    // The new id is not ours: did the old one stay untouched?
+    auto self = shared_from_this();
+    impl->store_->Read(old_id, [self](Result<StoredSession> old) {
+      if (old.ok() && old->stat.version == self->old_version) {
+        return self->OnRead(std::move(old));  // Not applied: rotate again.
+      }
+      if (!old.ok() && !old.status().IsNotFound()) {
+        return self->ResolveLater(old.status());
+      }
+      self->done(
+          OutcomeUnknown("rotation of session " + Redacted(self->old_id)));
+    });
+  }
+
+  void ResolveLater(const Status& s) {
+    if (!s.IsUnavailable() || PastDeadline()) {
+      return done(OutcomeUnknown("rotation of session " + Redacted(old_id)));
+    }
+    RetryLater(&RotateState::Resolve, s);
+  }
+};
+
+}  // namespace
+
+// --- Entry points
+// -------------------------------------------------------------
+
+void SessionManager::Impl::ReadModifyWrite(
+    std::string id, RecordChange change,
+    std::optional<int32_t> expected_version, zk::Callback<StoredSession> done) {
+  auto state = std::make_shared<RmwState>();
+  state->Init(this);
+  state->id = std::move(id);
+  state->change = std::move(change);
+  state->expected_version = expected_version;
+  state->done = std::move(done);
+  state->Start();
+}
+
+void SessionManager::Impl::Create(CreateRequest request,
+                                  Callback<Session> done) {
+  const int64_t max_idle =
+      request.max_idle.value_or(options_.default_max_idle).count();
+  const int64_t max_lifetime =
+      request.max_lifetime.value_or(options_.default_max_lifetime).count();
+  if (max_idle <= 0) {
+    return done(Status::InvalidArgument("max idle must be positive"));
+  }
+  if (max_lifetime < 0) {
+    return done(Status::InvalidArgument("max lifetime must not be negative"));
+  }
+  if (!request.principal.empty()) {
+    if (Status s = session::ValidatePrincipal(request.principal); !s.ok()) {
+      return done(s);
+    }
+  }
+  Mutation initial;
+  initial.set = request.attributes;
+  if (Status s = ValidateMutation(initial); !s.ok()) return done(s);
+  Result<std::string> id = session::NewSessionId();
+  if (!id.ok()) return done(id.status());
+
+  auto state = std::make_shared<CreateState>();
+  state->Init(this);
+  const int64_t now = NowMs();
+  SessionRecord& r = state->record;
+  r.id = std::move(*id);
+  r.principal = std::move(request.principal);
+  r.created_at_ms = now;
+  r.last_access_at_ms = now;
+  r.max_idle_ms = max_idle;
+  r.max_lifetime_ms = max_lifetime;
+  r.attributes = std::move(request.attributes);
+  r.last_writer = node_id_;
+  r.write_nonce = NewNonce();
+  state->done = std::move(done);
+  state->Start();
+}
+
+void SessionManager::Impl::Invalidate(std::string id, DoneCallback done) {
+  if (Status s = session::ValidateSessionId(id); !s.ok()) return done(s);
+  auto state = std::make_shared<InvalidateState>();
+  state->Init(this);
+  state->id = std::move(id);
+  state->done = std::move(done);
+  state->Start();
+}
+
+void SessionManager::Impl::RotateId(std::string id, Callback<Session> done) {
+  if (Status s = session::ValidateSessionId(id); !s.ok()) return done(s);
+  auto state = std::make_shared<RotateState>();
+  state->Init(this);
+  state->old_id = std::move(id);
+  state->done = std::move(done);
+  state->Start();
+}
+
+}  // namespace sessionkeeper
