@@ -25,6 +25,9 @@ install(FILES
   ${PROJECT_BINARY_DIR}/sessionkeeperConfigVersion.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/sessionkeeper)
 
+# Relocatable: the prefix is found from where the .pc file is installed, so
+# `cmake --install --prefix` anywhere works.
+file(RELATIVE_PATH SK_PC_TO_PREFIX "/p/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/p")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/sessionkeeper.pc.in
   ${PROJECT_BINARY_DIR}/sessionkeeper.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/sessionkeeper.pc

@@ -14,6 +14,14 @@ test -f "$prefix/include/sessionkeeper/session_manager.h"
 test -f "$prefix/lib/pkgconfig/sessionkeeper.pc" || test -f "$prefix"/lib/*/pkgconfig/sessionkeeper.pc
 echo "installed into $prefix"
 
+# pkg-config works from the relocated prefix too.
+pc_dir=$(dirname "$(find "$prefix" -name sessionkeeper.pc | head -1)")
+# shellcheck disable=SC2046
+g++ -std=c++20 "$SK_SOURCE_DIR/examples/hello_session/main.cc" \
+  $(PKG_CONFIG_PATH="$pc_dir" pkg-config --cflags --libs sessionkeeper) \
+  -o "$work/hello_pc"
+echo "built with pkg-config"
+
 cmake -S "$SK_SOURCE_DIR/examples/hello_session" -B "$work/build" \
   -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
 cmake --build "$work/build" >/dev/null
