@@ -1029,6 +1029,15 @@ std::chrono::milliseconds Client::negotiated_session_timeout() const {
   return impl_->negotiated_timeout_;
 }
 
+std::string Client::current_server() const {
+  std::shared_lock<std::shared_mutex> lock(impl_->handle_mu_);
+  if (impl_->current_ == nullptr || impl_->current_->zh == nullptr) return "";
+  if (zoo_state(impl_->current_->zh) != ZOO_CONNECTED_STATE) return "";
+  const char* server = zoo_get_current_server(impl_->current_->zh);
+  // Points into the C client's own formatting buffer: copy, never free.
+  return server != nullptr ? server : "";
+}
+
 uint64_t Client::handles_opened() const {
   std::lock_guard<std::mutex> lock(impl_->state_mu_);
   return impl_->handles_opened_;

@@ -93,6 +93,8 @@ class Client {
   int64_t session_id() const;
   // Negotiated with the server on connect; the requested one before that.
   std::chrono::milliseconds negotiated_session_timeout() const;
+  // "host:port" of the server the handle is connected to; empty when none.
+  std::string current_server() const;
   // Handles opened so far (1 + the number of session losses handled).
   uint64_t handles_opened() const;
 
