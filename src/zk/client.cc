@@ -167,6 +167,23 @@ class Client::Impl {
     table[path].push_back(std::move(watch));
   }
 
+  // After the C client removed the path's data watcher: our callbacks for it
+  // will never fire with an event, so they run now with kRemoved.
+  void DropDataWatches(HandleState* hs, const std::string& path) {
+    std::vector<WatchCallback> removed;
+    {
+      std::lock_guard<std::mutex> lock(hs->watch_mu);
+      auto it = hs->data_watches.find(path);
+      if (it == hs->data_watches.end()) return;
+      removed = std::move(it->second);
+      hs->data_watches.erase(it);
+    }
+    for (auto& watch : removed) {
+      PostWatchEvent(std::move(watch),
+                     {WatchEventType::kRemoved, path, hs->generation});
+    }
+  }
+
   void PostWatchEvent(WatchCallback watch, WatchEvent event) {
     executor_.Post(
         [watch = std::move(watch), event = std::move(event)] { watch(event); });
@@ -507,6 +524,11 @@ struct ChildrenOp : OpBase {
   }
 };
 
+struct RemoveWatchesOp : OpBase {
+  DoneCallback done;
+  void Fail(Client::Impl* impl, Status s) { impl->PostCall(done, s); }
+};
+
 struct SyncOp : OpBase {
   DoneCallback done;
   void Fail(Client::Impl* impl, Status s) { impl->PostCall(done, s); }
@@ -620,6 +642,13 @@ void OnChildrenDone(int rc, const String_vector* strings, const ::Stat* stat,
   }
   if (stat != nullptr) children.stat = FromZkStat(*stat);
   impl->PostCall(op->done, Result<Children>(std::move(children)));
+}
+
+void OnRemoveWatchesDone(int rc, const void* data) {
+  auto op = TakeOp<RemoveWatchesOp>(data);
+  Client::Impl* impl = op->hs->impl;
+  if (rc == ZOK) impl->DropDataWatches(op->hs, op->path);
+  op->Fail(impl, StatusFromZk(rc, "remove watches " + op->path, OpKind::kRead));
 }
 
 void OnSyncDone(int rc, const char* /*value*/, const void* data) {
@@ -891,6 +920,26 @@ void Client::Multi(std::vector<Op> ops, MultiCallback done) {
                                     raw->zops.data(), raw->zresults.data(),
                                     &OnMultiDone, raw);
                 });
+}
+
+void Client::RemoveDataWatches(std::string path, DoneCallback done) {
+  auto op = std::make_unique<RemoveWatchesOp>();
+  op->path = std::move(path);
+  op->done = std::move(done);
+  if (Status s = ValidatePath(op->path); !s.ok()) {
+    return op->Fail(impl_.get(), s);
+  }
+  impl_->Submit(
+      std::move(op), "remove watches", OpKind::kRead,
+      [](zhandle_t* zh, RemoveWatchesOp* raw) {
+        // The C API takes the completion through a pointer type
+        // by mistake; it is stored and called as a plain
+        // void_completion_t. local=0: with local=1 the 3.8 client
+        // never calls the completion.
+        return zoo_aremove_watches(
+            zh, raw->path.c_str(), ZWATCHTYPE_DATA, &Impl::Watcher, raw->hs, 0,
+            reinterpret_cast<void_completion_t*>(&OnRemoveWatchesDone), raw);
+      });
 }
 
 void Client::Sync(std::string path, DoneCallback done) {

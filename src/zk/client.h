@@ -61,6 +61,11 @@ class Client {
   void GetChildren(std::string path, Callback<Children> done,
                    WatchCallback watch = nullptr);
   void Multi(std::vector<Op> ops, MultiCallback done);
+  // Removes this client's data/exists watches on `path`, on the server too,
+  // so watches of data nobody caches any more do not pile up (the C client
+  // re-sends every watch in one packet on reconnect). Their callbacks run
+  // with kRemoved. `done` gets OK, or NotFound when nothing was watched.
+  void RemoveDataWatches(std::string path, DoneCallback done);
   // Brings the connected server up to date with the leader (not a quorum
   // operation: see ZOOKEEPER-1675).
   void Sync(std::string path, DoneCallback done);

@@ -51,6 +51,8 @@ std::string_view WatchEventTypeName(WatchEventType type) {
       return "children-changed";
     case WatchEventType::kSessionLost:
       return "session-lost";
+    case WatchEventType::kRemoved:
+      return "removed";
   }
   return "unknown";
 }

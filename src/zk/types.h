@@ -102,6 +102,8 @@ enum class WatchEventType {
   // The watch will never fire: its ZooKeeper session ended (expired, or the
   // client closed). Whatever it guarded must be treated as stale.
   kSessionLost,
+  // The watch was removed on request (Client::RemoveDataWatches).
+  kRemoved,
 };
 
 std::string_view WatchEventTypeName(WatchEventType type);

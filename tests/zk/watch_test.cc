@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <future>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -135,6 +136,21 @@ TEST_F(WatchTest, ClosingTheClientReportsOutstandingWatchesAsSessionLost) {
   client_.reset();
   ASSERT_EQ(log.size(), 1u);
   EXPECT_EQ(log.events()[0].type, WatchEventType::kSessionLost);
+}
+
+TEST_F(WatchTest, RemovedWatchesReportRemovedAndNeverFire) {
+  ASSERT_TRUE(client_->CreateSync(Path("a"), "0").ok());
+  EventLog log;
+  ASSERT_TRUE(client_->GetSync(Path("a"), log.Recorder()).ok());
+  std::promise<Status> removed;
+  client_->RemoveDataWatches(Path("a"),
+                             [&](Status s) { removed.set_value(s); });
+  ASSERT_TRUE(removed.get_future().get().ok());
+  ASSERT_TRUE(PollUntil([&] { return log.size() == 1; }, milliseconds(10000)));
+  EXPECT_EQ(log.events()[0].type, WatchEventType::kRemoved);
+  ASSERT_TRUE(writer_->SetSync(Path("a"), "1", kAnyVersion).ok());
+  Flush();
+  EXPECT_EQ(log.size(), 1u);
 }
 
 }  // namespace
