@@ -60,6 +60,16 @@ struct SessionManagerOptions {
   // applied, before it reports Unavailable.
   std::chrono::milliseconds operation_timeout{10000};
 
+  // The watch-invalidated session cache. Every cached session holds one
+  // ZooKeeper watch, and on reconnect the C client re-sends all of them in
+  // one packet, which must fit in the servers' jute.maxbuffer: Open rejects
+  // a cache whose watches could not (see zk_max_packet_bytes). 0 disables
+  // the cache (cached reads then go to the server).
+  size_t cache_max_entries = 10000;
+  size_t cache_max_bytes = 64 * 1024 * 1024;
+  // The servers' jute.maxbuffer (ZooKeeper's default is 1 MiB).
+  size_t zk_max_packet_bytes = 1024 * 1024;
+
   WriteMode write_mode = WriteMode::kWriteThrough;
   std::chrono::milliseconds write_behind_interval{1000};
 

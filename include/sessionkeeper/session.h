@@ -24,6 +24,9 @@ struct Session {
   // The znode version: pass as an expected version to Mutate to make a
   // write conditional on nobody having written since this snapshot.
   int32_t version = 0;
+  // Set only for a kCachedOrStale read served while disconnected from
+  // ZooKeeper: the copy may miss changes made since.
+  bool stale = false;
 
   // When the session expires: the earlier of last access + max idle and
   // created + max lifetime.
@@ -50,13 +53,19 @@ struct Mutation {
 };
 
 enum class ReadConsistency {
-  // The local cached copy while its watch is armed and the connection is up.
-  // (Until the cache lands, served like kSequential.)
+  // The local cached copy while its watch is armed and the connection is up;
+  // otherwise loaded from the server (and cached). While disconnected it
+  // fails with Unavailable: the cache cannot know what it missed.
   kCached,
+  // Like kCached, but while disconnected a cached copy is returned anyway,
+  // marked Session::stale. Never silently stale.
+  kCachedOrStale,
   // Read from the ZooKeeper server this node is connected to: may lag other
   // servers, never goes back in time for this manager.
   kSequential,
-  // Sees every write acknowledged anywhere before the call started.
+  // Sees every write acknowledged anywhere before the call started: a quorum
+  // operation (a multi holding a version check of the session) is ordered
+  // before the read.
   kLinearizable,
 };
 

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "sessionkeeper/cache_stats.h"
 #include "sessionkeeper/options.h"
 #include "sessionkeeper/result.h"
 #include "sessionkeeper/session.h"
@@ -57,6 +58,8 @@ class SessionManager {
 
   // NotFound when missing or expired; DataLoss when its stored bytes are
   // corrupt. May write the last-access time back (see touch_fraction).
+  // A cached read that hits runs `done` on the calling thread, before
+  // GetAsync returns.
   void GetAsync(std::string id, ReadConsistency consistency,
                 Callback<Session> done);
   Result<Session> Get(const std::string& id,
@@ -100,6 +103,8 @@ class SessionManager {
 
   // This manager's node id (recorded as the last writer of its writes).
   const std::string& node_id() const;
+
+  CacheStats cache_stats() const;
 
   class Impl;
 

@@ -83,6 +83,24 @@ Result<std::unique_ptr<SessionManager::Impl>> SessionManager::Impl::Open(
       store::SessionStore::Open(impl->client_.get(), store_options);
   if (!store.ok()) return store.status();
   impl->store_ = std::move(*store);
+  if (options.cache_max_entries > 0) {
+    // Each cached session holds a watch; on reconnect the C client re-sends
+    // all watched paths in one packet, which must fit in jute.maxbuffer.
+    const size_t path_bytes = options.root.size() + 40;
+    if (options.cache_max_entries * path_bytes >
+        options.zk_max_packet_bytes * 3 / 4) {
+      return Status::InvalidArgument(
+          "cache_max_entries=" + std::to_string(options.cache_max_entries) +
+          " could need a watch packet over 3/4 of zk_max_packet_bytes=" +
+          std::to_string(options.zk_max_packet_bytes) +
+          " on reconnect; lower it, or raise the servers' jute.maxbuffer and "
+          "zk_max_packet_bytes together");
+    }
+    cache::SessionCache::Options cache_options;
+    cache_options.max_entries = options.cache_max_entries;
+    cache_options.max_bytes = options.cache_max_bytes;
+    impl->cache_ = std::make_unique<cache::SessionCache>(cache_options);
+  }
   impl->timer_ = std::make_unique<TimerThread>("sk-timer");
   Impl* raw = impl.get();
   impl->batcher_ = std::make_unique<session::MutationBatcher>(
@@ -93,6 +111,12 @@ Result<std::unique_ptr<SessionManager::Impl>> SessionManager::Impl::Open(
       },
       /*max_batch=*/256);
   impl->options_ = std::move(options);
+  impl->client_->AddConnectionListener([raw](const zk::ConnectionEvent& event) {
+    raw->OnConnectionEvent(event);
+  });
+  // Connected already: the listener missed that event.
+  impl->cache_usable_ =
+      impl->client_->state() == zk::ConnectionState::kConnected;
   if (impl->options_.write_mode == WriteMode::kWriteBehind) {
     impl->ScheduleWriteBehindFlush();
   }
@@ -226,74 +250,6 @@ Status ApplyMutation(const Mutation& mutation, size_t max_attributes,
 }
 
 }  // namespace
-
-// --- Reads
-// --------------------------------------------------------------------
-
-void SessionManager::Impl::Get(std::string id, ReadConsistency consistency,
-                               Callback<Session> done) {
-  if (Status s = session::ValidateSessionId(id); !s.ok()) return done(s);
-  GetFromServer(std::move(id), consistency, std::move(done));
-}
-
-void SessionManager::Impl::GetFromServer(std::string id,
-                                         ReadConsistency consistency,
-                                         Callback<Session> done) {
-  auto read = [this, id, done = std::move(done)]() mutable {
-    store_->Read(
-        id, [this, id, done = std::move(done)](Result<StoredSession> stored) {
-          if (!stored.ok()) return done(stored.status());
-          const int64_t now = NowMs();
-          SessionRecord view = stored->record;
-          if (auto pending = pending_.Find(id)) pending->ApplyTo(view);
-          if (session::IsExpired(view, now)) {
-            return done(Status::NotFound(
-                "session " + session::RedactSessionId(id) + " has expired"));
-          }
-          MaybeTouchAfterRead(*stored);
-          done(session::ToSession(view, stored->stat.version));
-        });
-  };
-  if (consistency == ReadConsistency::kLinearizable) {
-    // Catch the connected server up with the leader first.
-    store_->Sync([read = std::move(read), done](Status s) mutable {
-      if (!s.ok()) return done(s);
-      read();
-    });
-    return;
-  }
-  read();
-}
-
-void SessionManager::Impl::MaybeTouchAfterRead(const StoredSession& stored) {
-  const SessionRecord& r = stored.record;
-  const int64_t now = NowMs();
-  const auto threshold = static_cast<int64_t>(
-      options_.touch_fraction * static_cast<double>(r.max_idle_ms));
-  if (now - r.last_access_at_ms < threshold || now <= r.last_access_at_ms) {
-    return;  // Coalesced: the stored access time is recent enough.
-  }
-  if (options_.write_mode == WriteMode::kWriteBehind) {
-    session::PendingChange touch;
-    touch.touched_at_ms = now;
-    pending_.Add(r.id, touch);
-    return;
-  }
-  const std::string id = r.id;
-  ReadModifyWrite(
-      id,
-      [](SessionRecord& record, int64_t now_ms) {
-        record.last_access_at_ms = std::max(record.last_access_at_ms, now_ms);
-        return Status::Ok();
-      },
-      std::nullopt,
-      [id](Result<StoredSession> written) {
-        if (!written.ok()) {
-          VLOG(1) << "touch after read of " << session::RedactSessionId(id)
-                  << ": " << written.status();
-        }
-      });
-}
 
 // --- Writes
 // -------------------------------------------------------------------

@@ -15,8 +15,11 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
+#include "cache/session_cache.h"
 #include "common/timer_thread.h"
 #include "session/mutation_batcher.h"
 #include "session/pending_changes.h"
@@ -98,13 +101,44 @@ class SessionManager::Impl {
   std::unique_ptr<TimerThread> timer_;
   session::PendingChanges pending_;
   std::unique_ptr<session::MutationBatcher> batcher_;
+  std::unique_ptr<cache::SessionCache> cache_;  // Null when disabled.
+  // Cached copies may be served only while connected and not expired.
+  std::atomic<bool> cache_usable_{false};
+  // Bumped when the cache is cleared, so fills started before cannot insert.
+  std::atomic<uint64_t> cache_generation_{0};
+  bool disconnected_since_connect_ = false;  // Callback thread only.
+
+  // A cached read answered without leaving the calling thread, or nullopt
+  // when it needs ZooKeeper (then use Get).
+  std::optional<Result<Session>> TryCachedGet(const std::string& id,
+                                              ReadConsistency consistency);
+  // After a write of ours: the cache holds the acknowledged version (read-
+  // your-writes), unserved until its watch is re-armed.
+  void AfterWrite(const std::string& id, const store::StoredSession& written);
+  // The session is gone (invalidated, rotated away): drop every local copy.
+  void ForgetSession(const std::string& id);
+  void OnConnectionEvent(const zk::ConnectionEvent& event);
   std::atomic<bool> closing_{false};
 
  private:
-  void MaybeTouchAfterRead(const store::StoredSession& stored);
+  void MaybeTouchAfterRead(const Session& session);
   void ScheduleWriteBehindFlush();
-  void GetFromServer(std::string id, ReadConsistency consistency,
-                     Callback<Session> done);
+  // Write-behind overlay, expiry check, touch; then `done`.
+  void FinishRead(Session session, bool allow_touch, Callback<Session> done);
+  // A read from the connected server; `barrier` first for linearizable.
+  void ServerRead(std::string id, bool barrier, Callback<Session> done);
+  // Loads a session into the cache with a watched read (single flight).
+  void Fill(const std::string& id, Callback<Session> done);
+  void Revalidate(const std::string& id, cache::SessionCache::Lookup lookup,
+                  Callback<Session> done);
+  void OnSessionWatch(const std::string& id, const zk::WatchEvent& event);
+  void RemoveWatches(const std::vector<std::string>& evicted);
+
+  std::mutex touch_mu_;  // Guards touching_.
+  std::unordered_set<std::string> touching_;
+
+  std::mutex fills_mu_;  // Guards fills_.
+  std::unordered_map<std::string, std::vector<Callback<Session>>> fills_;
   // Writes a batch of merged Mutate/Touch calls as one versioned write.
   void WriteBatch(const std::string& id,
                   std::vector<session::MutationBatcher::Item> batch,

@@ -22,6 +22,18 @@ void PendingChange::ApplyTo(store::SessionRecord& record) const {
   record.last_access_at_ms = std::max(record.last_access_at_ms, touched_at_ms);
 }
 
+void PendingChange::ApplyTo(Session& session) const {
+  for (const auto& [name, value] : attributes) {
+    if (value.has_value()) {
+      session.attributes[name] = *value;
+    } else {
+      session.attributes.erase(name);
+    }
+  }
+  session.last_access_at_ms =
+      std::max(session.last_access_at_ms, touched_at_ms);
+}
+
 void PendingChanges::Add(const std::string& id, const PendingChange& change) {
   std::lock_guard<std::mutex> lock(mu_);
   pending_[id].MergeNewer(change);

@@ -14,6 +14,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "sessionkeeper/session.h"
 #include "store/session_record.h"
 
 namespace sessionkeeper::session {
@@ -28,6 +29,7 @@ struct PendingChange {
   // Later changes win over earlier ones.
   void MergeNewer(const PendingChange& newer);
   void ApplyTo(store::SessionRecord& record) const;
+  void ApplyTo(Session& session) const;
 };
 
 class PendingChanges {

@@ -38,6 +38,13 @@ void SessionManager::GetAsync(std::string id, ReadConsistency consistency,
 
 Result<Session> SessionManager::Get(const std::string& id,
                                     ReadConsistency consistency) {
+  if (consistency == ReadConsistency::kCached ||
+      consistency == ReadConsistency::kCachedOrStale) {
+    // A hit needs no thread hop and no future.
+    if (auto cached = impl_->TryCachedGet(id, consistency)) {
+      return std::move(*cached);
+    }
+  }
   return impl_->Wait<Session>([&](Callback<Session> done) {
     impl_->Get(id, consistency, std::move(done));
   });
@@ -113,5 +120,9 @@ Status SessionManager::Flush() {
 }
 
 const std::string& SessionManager::node_id() const { return impl_->node_id(); }
+
+CacheStats SessionManager::cache_stats() const {
+  return impl_->cache_ != nullptr ? impl_->cache_->stats() : CacheStats{};
+}
 
 }  // namespace sessionkeeper

@@ -314,7 +314,7 @@ struct InvalidateState : CallState<InvalidateState> {
 
   void OnDelete(const Status& s) {
     if (s.ok()) {
-      impl->pending_.Drop(id);
+      impl->ForgetSession(id);
       return done(Status::Ok());
     }
     if (s.IsAborted()) return OnConflict(&InvalidateState::SyncThenStart, s);
@@ -330,7 +330,7 @@ struct InvalidateState : CallState<InvalidateState> {
       if (!s.ok()) return self->ResolveLater(s);
       self->impl->store_->Read(self->id, [self](Result<StoredSession> r) {
         if (r.status().IsNotFound()) {
-          self->impl->pending_.Drop(self->id);
+          self->impl->ForgetSession(self->id);
           return self->done(Status::Ok());  // Gone, which is what we wanted.
         }
         if (!r.ok()) return self->ResolveLater(r.status());
@@ -402,7 +402,7 @@ struct RotateState : CallState<RotateState> {
 
   void OnRotate(Result<zk::Stat> r) {
     if (r.ok()) {
-      impl->pending_.Drop(old_id);
+      impl->ForgetSession(old_id);
       return done(session::ToSession(fresh, 0));
     }
     const Status& s = r.status();
@@ -429,7 +429,7 @@ struct RotateState : CallState<RotateState> {
 
   void OnResolveNew(Result<StoredSession> r) {
     if (r.ok() && r->record.write_nonce == fresh.write_nonce) {
-      impl->pending_.Drop(old_id);
+      impl->ForgetSession(old_id);
       return done(session::ToSession(r->record, r->stat.version));
     }
     if (!r.ok() && !r.status().IsNotFound()) return ResolveLater(r.status());
@@ -468,7 +468,11 @@ void SessionManager::Impl::ReadModifyWrite(
   state->id = std::move(id);
   state->change = std::move(change);
   state->expected_version = expected_version;
-  state->done = std::move(done);
+  state->done = [this, id = state->id,
+                 done = std::move(done)](Result<StoredSession> written) {
+    if (written.ok()) AfterWrite(id, *written);
+    done(std::move(written));
+  };
   state->Start();
 }
 

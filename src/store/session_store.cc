@@ -301,4 +301,31 @@ void SessionStore::Sync(zk::DoneCallback done) {
   client_->Sync(options_.root, std::move(done));
 }
 
+void SessionStore::QuorumBarrier(const std::string& id, zk::DoneCallback done) {
+  client_->Multi({zk::Op::Check(SessionPath(id), zk::kAnyVersion)},
+                 [id, done = std::move(done)](zk::MultiResult result) {
+                   if (result.status.IsNotFound()) {
+                     return done(Status::NotFound(
+                         "no session " + session::RedactSessionId(id)));
+                   }
+                   done(session::RedactSessionIdIn(result.status, id));
+                 });
+}
+
+void SessionStore::Stat(const std::string& id,
+                        zk::Callback<std::optional<zk::Stat>> done) {
+  client_->Exists(SessionPath(id), std::move(done));
+}
+
+void SessionStore::Watch(const std::string& id, zk::WatchCallback watch,
+                         zk::Callback<std::optional<zk::Stat>> done) {
+  client_->Exists(SessionPath(id), std::move(done), std::move(watch));
+}
+
+void SessionStore::Unwatch(const std::string& id) {
+  client_->RemoveDataWatches(SessionPath(id), [](Status s) {
+    if (!s.ok()) VLOG(1) << "removing a cache watch: " << s;
+  });
+}
+
 }  // namespace sessionkeeper::store

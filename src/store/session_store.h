@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -75,8 +76,23 @@ class SessionStore {
   void ListPrincipal(const std::string& principal,
                      zk::Callback<std::vector<std::string>> done);
 
-  // Brings the connected server up to date with the leader.
+  // Brings the connected server up to date with the leader (not a quorum
+  // operation: see ZOOKEEPER-1675).
   void Sync(zk::DoneCallback done);
+
+  // A quorum operation on the session's znode (a multi holding one version
+  // check that any version passes): a read issued after it completes sees
+  // every write acknowledged before it started. NotFound when the session
+  // does not exist.
+  void QuorumBarrier(const std::string& id, zk::DoneCallback done);
+
+  // The session znode's metadata (no watch).
+  void Stat(const std::string& id, zk::Callback<std::optional<zk::Stat>> done);
+  // Arms a data watch on the session znode; `done` gets its metadata.
+  void Watch(const std::string& id, zk::WatchCallback watch,
+             zk::Callback<std::optional<zk::Stat>> done);
+  // Removes this client's watches on the session znode (cache eviction).
+  void Unwatch(const std::string& id);
 
   std::string SessionPath(const std::string& id) const;
   std::string BucketPath(uint32_t bucket) const;

@@ -1,0 +1,132 @@
+// SessionCache: decoded sessions kept in memory, each valid only while the
+// ZooKeeper watch armed by its fill is still armed.
+//
+// The cache itself knows nothing of ZooKeeper: the manager fills it from
+// watched reads, drops entries on watch events, and tells it about
+// connection changes. It keeps:
+// - per entry: the session, its znode's czxid/mzxid (so a delete+recreate is
+//   never mistaken for the old session), whether its watch is armed, and the
+//   revalidation epoch it was last vouched for in;
+// - bounds on entries and bytes, with CLOCK (second-chance) eviction per
+//   shard.
+//
+// Thread-safe. Lookups take one shard's lock in shared mode (no global lock
+// on the hot path); changes take it exclusively.
+#ifndef SESSIONKEEPER_CACHE_SESSION_CACHE_H_
+#define SESSIONKEEPER_CACHE_SESSION_CACHE_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "sessionkeeper/cache_stats.h"
+#include "sessionkeeper/session.h"
+
+namespace sessionkeeper::cache {
+
+struct CachedSession {
+  Session session;
+  int64_t czxid = 0;
+  int64_t mzxid = 0;
+};
+
+class SessionCache {
+ public:
+  struct Options {
+    size_t max_entries = 10000;
+    size_t max_bytes = 64 * 1024 * 1024;
+    size_t shards = 32;
+  };
+
+  enum class State {
+    kMiss,              // Absent, or present without an armed watch.
+    kHit,               // Servable.
+    kNeedsRevalidation  // Present and watched, but from before a reconnect.
+  };
+  struct Lookup {
+    State state = State::kMiss;
+    std::shared_ptr<const CachedSession> entry;
+    uint64_t token = 0;  // Identifies this entry for later Mark* calls.
+  };
+
+  explicit SessionCache(Options options);
+
+  Lookup Find(const std::string& id) const;
+
+  // Inserts `value`, or replaces the present entry unless that one is newer
+  // (same czxid and a higher mzxid). `watched`: its fill armed a watch.
+  // Returns the new entry's token (0 when not inserted); ids evicted to make
+  // room are appended to `evicted` (their watches should be removed).
+  uint64_t Insert(const std::string& id, CachedSession value, bool watched,
+                  std::vector<std::string>* evicted);
+  // The entry `token` now has an armed watch and is current.
+  void MarkWatched(const std::string& id, uint64_t token);
+  // The entry `token` was confirmed current after a reconnect.
+  void MarkRevalidated(const std::string& id, uint64_t token);
+  // Drops the entry (a watch fired, or it was deleted or rotated away).
+  // Returns true when there was one.
+  bool Invalidate(const std::string& id);
+  // Drops everything (the ZooKeeper session, and every watch, is gone).
+  void Clear();
+  // After a reconnect: entries filled before must be revalidated before
+  // they are served again.
+  void BeginRevalidation();
+
+  void CountHit() const { hits_.fetch_add(1, std::memory_order_relaxed); }
+  void CountMiss() const { misses_.fetch_add(1, std::memory_order_relaxed); }
+  void CountStaleRead() const {
+    stale_reads_.fetch_add(1, std::memory_order_relaxed);
+  }
+  void CountRevalidation() const {
+    revalidations_.fetch_add(1, std::memory_order_relaxed);
+  }
+  CacheStats stats() const;
+
+ private:
+  struct Entry {
+    std::shared_ptr<const CachedSession> value;
+    size_t bytes = 0;
+    uint64_t token = 0;
+    uint64_t epoch = 0;
+    bool watched = false;
+    mutable std::atomic<bool> referenced{true};
+  };
+  struct Shard {
+    mutable std::shared_mutex mu;  // Guards the members below.
+    std::unordered_map<std::string, std::unique_ptr<Entry>> entries;
+    std::vector<std::string> clock;  // CLOCK ring (may hold stale keys).
+    size_t hand = 0;
+    size_t bytes = 0;
+  };
+
+  Shard& ShardFor(const std::string& id) const;
+  // Evicts from `shard` (locked) until it is within its share of the bounds.
+  void EvictLocked(Shard& shard, std::vector<std::string>* evicted);
+  void EraseLocked(Shard& shard, const std::string& id);
+
+  const Options options_;
+  const size_t max_entries_per_shard_;
+  const size_t max_bytes_per_shard_;
+  mutable std::vector<std::unique_ptr<Shard>> shards_;
+  std::atomic<uint64_t> epoch_{1};
+  std::atomic<uint64_t> next_token_{1};
+
+  mutable std::atomic<uint64_t> hits_{0};
+  mutable std::atomic<uint64_t> misses_{0};
+  std::atomic<uint64_t> invalidations_{0};
+  std::atomic<uint64_t> evictions_{0};
+  mutable std::atomic<uint64_t> stale_reads_{0};
+  std::atomic<uint64_t> reloads_{0};
+  mutable std::atomic<uint64_t> revalidations_{0};
+  std::atomic<uint64_t> entries_{0};
+  std::atomic<uint64_t> bytes_{0};
+};
+
+}  // namespace sessionkeeper::cache
+
+#endif  // SESSIONKEEPER_CACHE_SESSION_CACHE_H_

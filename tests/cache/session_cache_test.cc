@@ -1,0 +1,129 @@
+// SessionCache as a data structure: validity, ordering, bounds, counters.
+#include "cache/session_cache.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace sessionkeeper::cache {
+namespace {
+
+CachedSession Value(const std::string& id, int64_t czxid, int64_t mzxid,
+                    size_t payload = 10) {
+  CachedSession v;
+  v.session.id = id;
+  v.session.attributes["a"] = std::string(payload, 'x');
+  v.czxid = czxid;
+  v.mzxid = mzxid;
+  return v;
+}
+
+SessionCache::Options Small(size_t entries, size_t bytes = 1 << 30) {
+  SessionCache::Options o;
+  o.max_entries = entries;
+  o.max_bytes = bytes;
+  return o;
+}
+
+TEST(SessionCacheTest, AWatchedEntryIsAHitAndAnUnwatchedOneAMiss) {
+  SessionCache cache(Small(100));
+  cache.Insert("a", Value("a", 1, 1), /*watched=*/true, nullptr);
+  const uint64_t token = cache.Insert("b", Value("b", 2, 2), false, nullptr);
+  EXPECT_EQ(cache.Find("a").state, SessionCache::State::kHit);
+  EXPECT_EQ(cache.Find("b").state, SessionCache::State::kMiss);
+  cache.MarkWatched("b", token + 1000);  // Someone else's token: ignored.
+  EXPECT_EQ(cache.Find("b").state, SessionCache::State::kMiss);
+  cache.MarkWatched("b", token);
+  EXPECT_EQ(cache.Find("b").state, SessionCache::State::kHit);
+  EXPECT_EQ(cache.Find("nope").state, SessionCache::State::kMiss);
+}
+
+TEST(SessionCacheTest, AnOlderCopyNeverReplacesANewerOne) {
+  SessionCache cache(Small(100));
+  cache.Insert("a", Value("a", 1, 5), true, nullptr);
+  EXPECT_EQ(cache.Insert("a", Value("a", 1, 4), true, nullptr), 0u);
+  EXPECT_EQ(cache.Find("a").entry->mzxid, 5);
+  EXPECT_NE(cache.Insert("a", Value("a", 1, 6), true, nullptr), 0u);
+  EXPECT_EQ(cache.Find("a").entry->mzxid, 6);
+}
+
+TEST(SessionCacheTest, ARecreatedNodeReplacesTheOldOneWhateverItsMzxid) {
+  SessionCache cache(Small(100));
+  cache.Insert("a", Value("a", 1, 50), true, nullptr);
+  // Deleted and created again: a new czxid, and a mzxid that may compare
+  // either way with the old one's in a naive check.
+  EXPECT_NE(cache.Insert("a", Value("a", 60, 60), true, nullptr), 0u);
+  EXPECT_EQ(cache.Find("a").entry->czxid, 60);
+}
+
+TEST(SessionCacheTest, EntriesAreBoundedAndEvictedIdsReported) {
+  SessionCache cache(Small(10));
+  std::vector<std::string> evicted;
+  for (int i = 0; i < 30; ++i) {
+    const std::string id = "s" + std::to_string(i);
+    cache.Insert(id, Value(id, i + 1, i + 1), true, &evicted);
+  }
+  EXPECT_LE(cache.stats().entries, 10u);
+  EXPECT_EQ(evicted.size(), 30u - cache.stats().entries);
+  EXPECT_EQ(cache.stats().evictions, evicted.size());
+  for (const auto& id : evicted) {
+    EXPECT_EQ(cache.Find(id).state, SessionCache::State::kMiss) << id;
+  }
+}
+
+TEST(SessionCacheTest, BytesAreBounded) {
+  SessionCache cache(Small(1000, 20 * 1024));
+  for (int i = 0; i < 100; ++i) {
+    const std::string id = "s" + std::to_string(i);
+    cache.Insert(id, Value(id, i + 1, i + 1, 1024), true, nullptr);
+  }
+  EXPECT_LE(cache.stats().bytes, 20u * 1024);
+  EXPECT_GT(cache.stats().entries, 0u);
+}
+
+TEST(SessionCacheTest, RecentlyReadEntriesGetASecondChance) {
+  SessionCache cache(Small(4));  // Small enough for a single shard.
+  for (const char* id : {"a", "b", "c", "d"}) {
+    cache.Insert(id, Value(id, 1, 1), true, nullptr);
+  }
+  std::vector<std::string> evicted;
+  // Every entry was just inserted (referenced): one sweep clears them all,
+  // then the oldest goes.
+  cache.Insert("e", Value("e", 1, 1), true, &evicted);
+  ASSERT_EQ(evicted, std::vector<std::string>{"a"});
+  // b, c and d are read again; e is not, so e is the one to go.
+  for (const char* id : {"b", "c", "d"}) cache.Find(id);
+  evicted.clear();
+  cache.Insert("f", Value("f", 1, 1), true, &evicted);
+  EXPECT_EQ(evicted, std::vector<std::string>{"e"});
+}
+
+TEST(SessionCacheTest, AfterAReconnectEntriesNeedRevalidationUntilVouchedFor) {
+  SessionCache cache(Small(100));
+  cache.Insert("a", Value("a", 1, 1), true, nullptr);
+  cache.BeginRevalidation();
+  SessionCache::Lookup lookup = cache.Find("a");
+  ASSERT_EQ(lookup.state, SessionCache::State::kNeedsRevalidation);
+  cache.MarkRevalidated("a", lookup.token);
+  EXPECT_EQ(cache.Find("a").state, SessionCache::State::kHit);
+  // Entries filled after the reconnect are current at once.
+  cache.Insert("b", Value("b", 2, 2), true, nullptr);
+  EXPECT_EQ(cache.Find("b").state, SessionCache::State::kHit);
+}
+
+TEST(SessionCacheTest, InvalidateAndClearDropEntriesAndCountThem) {
+  SessionCache cache(Small(100));
+  cache.Insert("a", Value("a", 1, 1), true, nullptr);
+  cache.Insert("b", Value("b", 2, 2), true, nullptr);
+  EXPECT_TRUE(cache.Invalidate("a"));
+  EXPECT_FALSE(cache.Invalidate("a"));
+  EXPECT_EQ(cache.stats().invalidations, 1u);
+  cache.Clear();
+  EXPECT_EQ(cache.stats().entries, 0u);
+  EXPECT_EQ(cache.stats().bytes, 0u);
+  EXPECT_EQ(cache.Find("b").state, SessionCache::State::kMiss);
+}
+
+}  // namespace
+}  // namespace sessionkeeper::cache
