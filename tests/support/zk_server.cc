@@ -51,13 +51,23 @@ std::string MakeTempDir(const std::string& prefix) {
 }  // namespace
 
 Result<std::unique_ptr<ZkServer>> ZkServer::Start(Mode mode) {
-  std::unique_ptr<ZkServer> server(
-      new ZkServer(mode, MakeTempDir("sk-zk-" + ModeName(mode) + "-")));
-  Result<std::string> cs =
-      server->Run("--base-port auto " + ModeName(mode) + " start");
-  if (!cs.ok()) return cs.status();
-  server->connect_string_ = *cs;
-  return server;
+  // An auto-picked port can be taken between zkctl's check and the server's
+  // bind; a fresh directory and port on the next attempt gets past that.
+  Status last;
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    std::unique_ptr<ZkServer> server(
+        new ZkServer(mode, MakeTempDir("sk-zk-" + ModeName(mode) + "-")));
+    Result<std::string> cs =
+        server->Run("--base-port auto " + ModeName(mode) + " start");
+    if (cs.ok()) {
+      server->connect_string_ = *cs;
+      return server;
+    }
+    last = cs.status();
+    std::fprintf(stderr, "ZooKeeper start attempt %d failed: %s\n", attempt,
+                 last.ToString().c_str());
+  }
+  return last;
 }
 
 ZkServer::~ZkServer() {
