@@ -112,6 +112,9 @@ class SessionManager::Impl {
   // when it needs ZooKeeper (then use Get).
   std::optional<Result<Session>> TryCachedGet(const std::string& id,
                                               ReadConsistency consistency);
+  // The same, sharing the cached snapshot instead of copying it.
+  std::optional<Result<std::shared_ptr<const Session>>> TryCachedGetShared(
+      const std::string& id, ReadConsistency consistency);
   // After a write of ours: the cache holds the acknowledged version (read-
   // your-writes), unserved until its watch is re-armed.
   void AfterWrite(const std::string& id, const store::StoredSession& written);

@@ -37,40 +37,53 @@ Status DisconnectedError() {
 // --- Entry points
 // -------------------------------------------------------------
 
-std::optional<Result<Session>> SessionManager::Impl::TryCachedGet(
-    const std::string& id, ReadConsistency consistency) {
+std::optional<Result<std::shared_ptr<const Session>>>
+SessionManager::Impl::TryCachedGetShared(const std::string& id,
+                                         ReadConsistency consistency) {
+  using SharedResult = Result<std::shared_ptr<const Session>>;
   if (cache_ == nullptr) return std::nullopt;
   if (Status s = session::ValidateSessionId(id); !s.ok()) {
-    return Result<Session>(s);
+    return SharedResult(s);
   }
   if (!cache_usable_.load(std::memory_order_acquire)) {
     if (consistency != ReadConsistency::kCachedOrStale) {
-      return Result<Session>(DisconnectedError());
+      return SharedResult(DisconnectedError());
     }
     cache::SessionCache::Lookup lookup = cache_->Find(id);
     if (lookup.state == cache::SessionCache::State::kMiss) {
-      return Result<Session>(DisconnectedError());
+      return SharedResult(DisconnectedError());
     }
     cache_->CountStaleRead();
-    Session stale = lookup.entry->session;
-    stale.stale = true;
-    if (stale.ExpiredAt(NowMs())) {
-      return Result<Session>(Status::NotFound(
+    auto stale = std::make_shared<Session>(lookup.entry->session);
+    stale->stale = true;
+    if (stale->ExpiredAt(NowMs())) {
+      return SharedResult(Status::NotFound(
           "session " + session::RedactSessionId(id) + " has expired"));
     }
-    return Result<Session>(std::move(stale));
+    return SharedResult(std::shared_ptr<const Session>(std::move(stale)));
   }
+  // Write-behind overlays pending changes: that takes the slower path.
+  if (options_.write_mode == WriteMode::kWriteBehind) return std::nullopt;
   cache::SessionCache::Lookup lookup = cache_->Find(id);
   if (lookup.state != cache::SessionCache::State::kHit) return std::nullopt;
-  if (options_.write_mode == WriteMode::kWriteBehind) return std::nullopt;
   cache_->CountHit();
   const Session& cached = lookup.entry->session;
   if (cached.ExpiredAt(NowMs())) {
-    return Result<Session>(Status::NotFound(
+    return SharedResult(Status::NotFound(
         "session " + session::RedactSessionId(id) + " has expired"));
   }
   MaybeTouchAfterRead(cached);
-  return Result<Session>(cached);
+  // Shares ownership of the cache entry: no copy.
+  return SharedResult(
+      std::shared_ptr<const Session>(lookup.entry, &lookup.entry->session));
+}
+
+std::optional<Result<Session>> SessionManager::Impl::TryCachedGet(
+    const std::string& id, ReadConsistency consistency) {
+  auto shared = TryCachedGetShared(id, consistency);
+  if (!shared.has_value()) return std::nullopt;
+  if (!shared->ok()) return Result<Session>(shared->status());
+  return Result<Session>(*shared->value());
 }
 
 void SessionManager::Impl::Get(std::string id, ReadConsistency consistency,

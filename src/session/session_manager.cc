@@ -50,6 +50,20 @@ Result<Session> SessionManager::Get(const std::string& id,
   });
 }
 
+Result<std::shared_ptr<const Session>> SessionManager::GetShared(
+    const std::string& id, ReadConsistency consistency) {
+  if (consistency == ReadConsistency::kCached ||
+      consistency == ReadConsistency::kCachedOrStale) {
+    if (auto cached = impl_->TryCachedGetShared(id, consistency)) {
+      return std::move(*cached);
+    }
+  }
+  Result<Session> read = Get(id, consistency);
+  if (!read.ok()) return read.status();
+  return std::shared_ptr<const Session>(
+      std::make_shared<Session>(std::move(*read)));
+}
+
 void SessionManager::MutateAsync(std::string id, Mutation mutation,
                                  Callback<Session> done) {
   impl_->Mutate(std::move(id), std::move(mutation), std::move(done));
