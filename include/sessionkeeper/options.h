@@ -28,7 +28,8 @@ struct SessionManagerOptions {
   // File with one line "user:password" for ZooKeeper digest auth; empty for
   // none. With credentials every znode gets a creator-only ACL.
   std::string credentials_file;
-  // This manager's name in records and membership; empty: "<host>-<pid>".
+  // This manager's name in records and membership (unique per manager);
+  // empty: "<host>-<pid>-<n>".
   std::string node_id;
 
   // ZooKeeper session timeout requested from the server.
@@ -69,6 +70,13 @@ struct SessionManagerOptions {
   size_t cache_max_bytes = 64 * 1024 * 1024;
   // The servers' jute.maxbuffer (ZooKeeper's default is 1 MiB).
   size_t zk_max_packet_bytes = 1024 * 1024;
+
+  // How often this manager looks for expired sessions in the buckets it
+  // owns: an expired session is deleted within its deadline plus about this
+  // much (while any member lives).
+  std::chrono::milliseconds expiry_granularity{500};
+  // Published in this manager's member record (e.g. the daemon's address).
+  std::string member_address;
 
   WriteMode write_mode = WriteMode::kWriteThrough;
   std::chrono::milliseconds write_behind_interval{1000};

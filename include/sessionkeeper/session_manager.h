@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "sessionkeeper/cache_stats.h"
+#include "sessionkeeper/events.h"
 #include "sessionkeeper/options.h"
 #include "sessionkeeper/result.h"
 #include "sessionkeeper/session.h"
@@ -112,6 +113,14 @@ class SessionManager {
   const std::string& node_id() const;
 
   CacheStats cache_stats() const;
+
+  // Session events (see events.h); returns an id for RemoveListener.
+  uint64_t AddListener(SessionListener listener);
+  void RemoveListener(uint64_t id);
+
+  // The live managers on this root (each registers an ephemeral member).
+  void MembersAsync(Callback<std::vector<Member>> done);
+  Result<std::vector<Member>> Members();
 
   class Impl;
 

@@ -14,6 +14,7 @@
 #include "session/session_id.h"
 #include "store/session_codec.h"
 #include "zk/credentials.h"
+#include "zk/path.h"
 
 namespace sessionkeeper {
 
@@ -26,11 +27,13 @@ namespace {
 // packet with its path and the request header.
 constexpr size_t kMaxSessionBytesLimit = 1024 * 1024 - 8 * 1024;
 
+// "<host>-<pid>-<n>": unique per manager, since each registers a member.
 std::string DefaultNodeId() {
+  static std::atomic<int> managers{0};
   char host[256] = {};
   if (::gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
   return std::string(host[0] != '\0' ? host : "node") + "-" +
-         std::to_string(::getpid());
+         std::to_string(::getpid()) + "-" + std::to_string(managers++);
 }
 
 }  // namespace
@@ -57,6 +60,14 @@ Result<std::unique_ptr<SessionManager::Impl>> SessionManager::Impl::Open(
   impl->clock_ =
       options.clock != nullptr ? options.clock : SystemClock::Default();
   impl->node_id_ = options.node_id.empty() ? DefaultNodeId() : options.node_id;
+  // It names this manager's member znode.
+  if (impl->node_id_.size() > 255 ||
+      impl->node_id_.find('/') != std::string::npos ||
+      !zk::ValidatePath("/" + impl->node_id_).ok()) {
+    return Status::InvalidArgument(
+        "node_id must be 1..255 characters, no '/', '.', '..' or control "
+        "characters");
+  }
   impl->rng_.seed(std::random_device{}());
 
   zk::ClientOptions zk_options;
@@ -111,9 +122,42 @@ Result<std::unique_ptr<SessionManager::Impl>> SessionManager::Impl::Open(
       },
       /*max_batch=*/256);
   impl->options_ = std::move(options);
+  impl->events_ = std::make_unique<lifecycle::EventBus>();
+
+  // Cluster lifecycle: register as a member; split the buckets with the
+  // other members for expiry.
+  lifecycle::ExpiryScheduler::Deps deps;
+  deps.store = impl->store_.get();
+  deps.client = impl->client_.get();
+  deps.timer = impl->timer_.get();
+  deps.clock = impl->clock_;
+  deps.events = impl->events_.get();
+  deps.forget = [raw](const std::string& id) { raw->ForgetSession(id); };
+  deps.self = impl->node_id_;
+  deps.granularity = impl->options_.expiry_granularity;
+  impl->expiry_ = std::make_unique<lifecycle::ExpiryScheduler>(std::move(deps));
+  Member self{impl->node_id_, impl->options_.member_address,
+              impl->clock_->NowMillis()};
+  impl->membership_ = std::make_unique<lifecycle::Membership>(
+      impl->client_.get(), impl->timer_.get(), impl->options_.root + "/members",
+      std::move(self), [raw](std::vector<std::string> members) {
+        raw->expiry_->OnMembersChanged(members);
+      });
+
   impl->client_->AddConnectionListener([raw](const zk::ConnectionEvent& event) {
     raw->OnConnectionEvent(event);
+    // A new session after a loss: the member ephemeral and every watch
+    // went with the old one.
+    if (event.state == zk::ConnectionState::kConnected &&
+        event.generation != raw->lifecycle_generation_) {
+      raw->lifecycle_generation_ = event.generation;
+      raw->membership_->OnNewSession();
+      raw->expiry_->OnNewSession();
+    }
   });
+  impl->lifecycle_generation_ = impl->client_->generation();
+  impl->membership_->Start();
+  impl->expiry_->Start();
   // Connected already: the listener missed that event.
   impl->cache_usable_ =
       impl->client_->state() == zk::ConnectionState::kConnected;
@@ -133,12 +177,17 @@ SessionManager::Impl::~Impl() {
     }
   }
   closing_ = true;
+  if (membership_ != nullptr) membership_->Stop();
+  if (expiry_ != nullptr) expiry_->Stop();
   // Order matters: stop retries (pending ones finish with Unavailable), then
   // close ZooKeeper (operations in flight complete with Unavailable), and
-  // only then drop the store their callbacks still use.
+  // only then drop what their callbacks still use.
   timer_.reset();
   client_.reset();
+  membership_.reset();
+  expiry_.reset();
   store_.reset();
+  if (events_ != nullptr) events_->Drain();
 }
 
 // --- Helpers
@@ -301,6 +350,7 @@ void SessionManager::Impl::WriteAlone(std::string id, Mutation mutation,
                                       Callback<Session> done) {
   const size_t max_attributes = options_.max_attributes;
   const std::optional<int32_t> expected = mutation.expected_version;
+  const bool changed = !mutation.set.empty() || !mutation.remove.empty();
   ReadModifyWrite(
       std::move(id),
       [mutation = std::move(mutation), max_attributes](SessionRecord& record,
@@ -308,10 +358,16 @@ void SessionManager::Impl::WriteAlone(std::string id, Mutation mutation,
         return ApplyMutation(mutation, max_attributes, record, now_ms);
       },
       expected,
-      [done = std::move(done)](Result<StoredSession> r) {
+      [this, changed, done = std::move(done)](Result<StoredSession> r) {
         if (!r.ok()) return done(r.status());
+        if (changed) PublishChanged(r->record);
         done(session::ToSession(r->record, r->stat.version));
       });
+}
+
+void SessionManager::Impl::PublishChanged(const SessionRecord& record) {
+  events_->Publish({SessionEventType::kAttributesChanged, record.id,
+                    record.principal, "mutated"});
 }
 
 void SessionManager::Impl::WriteBatch(
@@ -345,7 +401,12 @@ void SessionManager::Impl::WriteBatch(
           return finished();
         }
         const Session written = session::ToSession(r->record, r->stat.version);
-        for (auto& item : batch) item.done(written);
+        for (auto& item : batch) {
+          if (!item.mutation.set.empty() || !item.mutation.remove.empty()) {
+            PublishChanged(r->record);
+          }
+          item.done(written);
+        }
         finished();
       });
 }

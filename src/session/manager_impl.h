@@ -21,6 +21,9 @@
 
 #include "cache/session_cache.h"
 #include "common/timer_thread.h"
+#include "lifecycle/event_bus.h"
+#include "lifecycle/expiry_scheduler.h"
+#include "lifecycle/membership.h"
 #include "session/mutation_batcher.h"
 #include "session/pending_changes.h"
 #include "sessionkeeper/session_manager.h"
@@ -102,11 +105,17 @@ class SessionManager::Impl {
   session::PendingChanges pending_;
   std::unique_ptr<session::MutationBatcher> batcher_;
   std::unique_ptr<cache::SessionCache> cache_;  // Null when disabled.
+  // Declared before the client so it is destroyed after every callback that
+  // may publish has run.
+  std::unique_ptr<lifecycle::EventBus> events_;
+  std::unique_ptr<lifecycle::Membership> membership_;
+  std::unique_ptr<lifecycle::ExpiryScheduler> expiry_;
   // Cached copies may be served only while connected and not expired.
   std::atomic<bool> cache_usable_{false};
   // Bumped when the cache is cleared, so fills started before cannot insert.
   std::atomic<uint64_t> cache_generation_{0};
   bool disconnected_since_connect_ = false;  // Callback thread only.
+  uint64_t lifecycle_generation_ = 0;        // Callback thread only.
 
   // A cached read answered without leaving the calling thread, or nullopt
   // when it needs ZooKeeper (then use Get).
@@ -149,6 +158,7 @@ class SessionManager::Impl {
   // One Mutate call as its own write (conditional ones, or a batch that
   // failed only because of its combined size).
   void WriteAlone(std::string id, Mutation mutation, Callback<Session> done);
+  void PublishChanged(const store::SessionRecord& record);
 
   std::mutex rng_mu_;  // Guards rng_.
   std::mt19937_64 rng_;

@@ -135,6 +135,25 @@ Status SessionManager::Flush() {
 
 const std::string& SessionManager::node_id() const { return impl_->node_id(); }
 
+uint64_t SessionManager::AddListener(SessionListener listener) {
+  return impl_->events_->AddListener(std::move(listener));
+}
+
+void SessionManager::RemoveListener(uint64_t id) {
+  impl_->events_->RemoveListener(id);
+}
+
+void SessionManager::MembersAsync(Callback<std::vector<Member>> done) {
+  impl_->membership_->List(std::move(done));
+}
+
+Result<std::vector<Member>> SessionManager::Members() {
+  return impl_->Wait<std::vector<Member>>(
+      [&](Callback<std::vector<Member>> done) {
+        impl_->membership_->List(std::move(done));
+      });
+}
+
 CacheStats SessionManager::cache_stats() const {
   return impl_->cache_ != nullptr ? impl_->cache_->stats() : CacheStats{};
 }

@@ -512,7 +512,13 @@ void SessionManager::Impl::Create(CreateRequest request,
   r.attributes = std::move(request.attributes);
   r.last_writer = node_id_;
   r.write_nonce = NewNonce();
-  state->done = std::move(done);
+  state->done = [this, done = std::move(done)](Result<Session> created) {
+    if (created.ok()) {
+      events_->Publish({SessionEventType::kCreated, created->id,
+                        created->principal, "created"});
+    }
+    done(std::move(created));
+  };
   state->Start();
 }
 
@@ -520,8 +526,13 @@ void SessionManager::Impl::Invalidate(std::string id, DoneCallback done) {
   if (Status s = session::ValidateSessionId(id); !s.ok()) return done(s);
   auto state = std::make_shared<InvalidateState>();
   state->Init(this);
+  state->done = [this, id, done = std::move(done)](Status s) {
+    if (s.ok()) {
+      events_->Publish({SessionEventType::kInvalidated, id, "", "invalidated"});
+    }
+    done(std::move(s));
+  };
   state->id = std::move(id);
-  state->done = std::move(done);
   state->Start();
 }
 
@@ -529,8 +540,16 @@ void SessionManager::Impl::RotateId(std::string id, Callback<Session> done) {
   if (Status s = session::ValidateSessionId(id); !s.ok()) return done(s);
   auto state = std::make_shared<RotateState>();
   state->Init(this);
+  state->done = [this, id, done = std::move(done)](Result<Session> rotated) {
+    if (rotated.ok()) {
+      events_->Publish(
+          {SessionEventType::kInvalidated, id, rotated->principal, "rotated"});
+      events_->Publish({SessionEventType::kCreated, rotated->id,
+                        rotated->principal, "rotated"});
+    }
+    done(std::move(rotated));
+  };
   state->old_id = std::move(id);
-  state->done = std::move(done);
   state->Start();
 }
 

@@ -1087,15 +1087,12 @@ std::string Client::current_server() const {
   return server != nullptr ? server : "";
 }
 
-size_t Client::armed_watch_count() const {
+size_t Client::armed_data_watch_count() const {
   std::shared_lock<std::shared_mutex> lock(impl_->handle_mu_);
   if (impl_->current_ == nullptr) return 0;
   std::lock_guard<std::mutex> watch_lock(impl_->current_->watch_mu);
   size_t n = 0;
   for (const auto& [path, watches] : impl_->current_->data_watches) {
-    n += watches.size();
-  }
-  for (const auto& [path, watches] : impl_->current_->child_watches) {
     n += watches.size();
   }
   return n;

@@ -100,8 +100,8 @@ class Client {
   std::chrono::milliseconds negotiated_session_timeout() const;
   // "host:port" of the server the handle is connected to; empty when none.
   std::string current_server() const;
-  // Data and child watch callbacks currently armed through this handle.
-  size_t armed_watch_count() const;
+  // Data (get/exists) watch callbacks currently armed through this handle.
+  size_t armed_data_watch_count() const;
   // Handles opened so far (1 + the number of session losses handled).
   uint64_t handles_opened() const;
 

@@ -145,9 +145,9 @@ TEST_F(CachedReadsTest, TheCacheIsBoundedAndEvictedEntriesLoseTheirWatches) {
   EXPECT_LE(stats.entries, 8u);
   EXPECT_GE(stats.evictions, 32u);
   zk::Client& client = SessionManagerTestPeer::client(*manager);
-  ASSERT_TRUE(PollUntil([&] { return client.armed_watch_count() <= 8; },
+  ASSERT_TRUE(PollUntil([&] { return client.armed_data_watch_count() <= 8; },
                         milliseconds(5000)))
-      << client.armed_watch_count() << " watches armed for <= 8 entries";
+      << client.armed_data_watch_count() << " watches armed for <= 8 entries";
 }
 
 TEST_F(CachedReadsTest,

@@ -1,0 +1,89 @@
+// ExpiryScheduler: deletes expired sessions in the buckets this manager
+// owns, exactly once across the cluster.
+//
+// Live members split the buckets by rendezvous hashing. For each owned
+// bucket the scheduler watches the children, reads each session once, and
+// keeps its deadline in an in-memory schedule. When a deadline passes it
+// re-reads the session (a touch elsewhere moves the deadline; the session
+// is then rescheduled, never deleted while alive) and deletes it with the
+// version it read: a concurrent touch makes the delete fail and the session
+// lives. The manager whose delete won publishes the kExpired event.
+//
+// Thread-safe. Work runs on the timer thread and the client's callback
+// thread; every step is asynchronous.
+#ifndef SESSIONKEEPER_LIFECYCLE_EXPIRY_SCHEDULER_H_
+#define SESSIONKEEPER_LIFECYCLE_EXPIRY_SCHEDULER_H_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "common/timer_thread.h"
+#include "lifecycle/event_bus.h"
+#include "sessionkeeper/clock.h"
+#include "store/session_store.h"
+#include "zk/client.h"
+
+namespace sessionkeeper::lifecycle {
+
+class ExpiryScheduler {
+ public:
+  struct Deps {
+    store::SessionStore* store = nullptr;
+    zk::Client* client = nullptr;
+    TimerThread* timer = nullptr;
+    const Clock* clock = nullptr;
+    EventBus* events = nullptr;
+    // Drops local copies of a session this scheduler deleted.
+    std::function<void(const std::string& id)> forget;
+    std::string self;  // This member's name.
+    std::chrono::milliseconds granularity{500};
+  };
+
+  explicit ExpiryScheduler(Deps deps);
+
+  // Starts the periodic check.
+  void Start();
+  // Stops scheduling new work (the manager is closing).
+  void Stop();
+  // The live members changed: recompute the owned buckets, load new ones.
+  void OnMembersChanged(const std::vector<std::string>& members);
+  // A new ZooKeeper session: child watches are gone; reload owned buckets.
+  void OnNewSession();
+
+  size_t owned_bucket_count() const;
+  size_t scheduled_count() const;
+  uint64_t expired_count() const;
+
+ private:
+  void Tick();
+  void ListBucket(uint32_t bucket);
+  void Load(const std::string& id, uint32_t bucket);
+  void Schedule(const std::string& id, uint32_t bucket, int64_t deadline_ms);
+  void Check(const std::string& id, uint32_t bucket);
+  void Forget(const std::string& id, uint32_t bucket);
+  bool Owns(uint32_t bucket) const;
+
+  const Deps deps_;
+
+  mutable std::mutex mu_;  // Guards the members below.
+  bool stopped_ = false;
+  std::set<uint32_t> owned_;
+  std::unordered_map<uint32_t, std::unordered_set<std::string>> known_;
+  std::set<uint32_t> relist_pending_;
+  // Deadline (ms, by the injected clock) -> (id, bucket).
+  std::multimap<int64_t, std::pair<std::string, uint32_t>> schedule_;
+  std::unordered_set<std::string> checking_;
+  uint64_t expired_ = 0;
+};
+
+}  // namespace sessionkeeper::lifecycle
+
+#endif  // SESSIONKEEPER_LIFECYCLE_EXPIRY_SCHEDULER_H_
