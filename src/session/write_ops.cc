@@ -61,6 +61,19 @@ struct CallState : std::enable_shared_from_this<Derived> {
   SteadyClock::time_point deadline;  // For unavailability and resolution.
   int conflicts = 0;                 // Version races lost so far.
   int retries = 0;                   // Every retry, for backoff growth.
+  // Whether the connected server was synced with the leader before the
+  // latest read. A lagging server may not have a session another node just
+  // created, or a touch that moved its deadline: "not found" and "expired"
+  // are only reported from a synced read.
+  bool synced = false;
+
+  // True (and a synced re-read started) when `read` says the session is
+  // missing or expired but the read was not synced yet.
+  bool ResyncIfUnsure(bool missing_or_expired) {
+    if (!missing_or_expired || synced) return false;
+    static_cast<Derived*>(this)->SyncThenStart();
+    return true;
+  }
 
   void Init(SessionManager::Impl* owner) {
     impl = owner;
@@ -121,6 +134,7 @@ struct RmwState : CallState<RmwState> {
     auto self = shared_from_this();
     impl->store_->Sync([self](Status s) {
       if (!s.ok()) return self->OnUnavailable(&RmwState::SyncThenStart, s);
+      self->synced = true;
       self->Start();
     });
   }
@@ -131,10 +145,14 @@ struct RmwState : CallState<RmwState> {
   }
 
   void OnRead(Result<StoredSession> read) {
+    const int64_t now = impl->NowMs();
+    if (ResyncIfUnsure(read.status().IsNotFound() ||
+                       (read.ok() && session::IsExpired(read->record, now)))) {
+      return;
+    }
     if (!read.ok()) {
       return OnUnavailable(&RmwState::Start, read.status());
     }
-    const int64_t now = impl->NowMs();
     if (session::IsExpired(read->record, now)) return done(ExpiredError(id));
     if (expected_version.has_value() &&
         read->stat.version != *expected_version) {
@@ -292,6 +310,7 @@ struct InvalidateState : CallState<InvalidateState> {
     impl->store_->Sync([self](Status s) {
       if (!s.ok())
         return self->OnUnavailable(&InvalidateState::SyncThenStart, s);
+      self->synced = true;
       self->Start();
     });
   }
@@ -302,6 +321,11 @@ struct InvalidateState : CallState<InvalidateState> {
   }
 
   void OnRead(Result<StoredSession> read) {
+    if (ResyncIfUnsure(
+            read.status().IsNotFound() ||
+            (read.ok() && session::IsExpired(read->record, impl->NowMs())))) {
+      return;
+    }
     if (!read.ok())
       return OnUnavailable(&InvalidateState::Start, read.status());
     if (session::IsExpired(read->record, impl->NowMs())) {
@@ -370,6 +394,7 @@ struct RotateState : CallState<RotateState> {
     auto self = shared_from_this();
     impl->store_->Sync([self](Status s) {
       if (!s.ok()) return self->OnUnavailable(&RotateState::SyncThenStart, s);
+      self->synced = true;
       self->Start();
     });
   }
@@ -380,8 +405,12 @@ struct RotateState : CallState<RotateState> {
   }
 
   void OnRead(Result<StoredSession> read) {
-    if (!read.ok()) return OnUnavailable(&RotateState::Start, read.status());
     const int64_t now = impl->NowMs();
+    if (ResyncIfUnsure(read.status().IsNotFound() ||
+                       (read.ok() && session::IsExpired(read->record, now)))) {
+      return;
+    }
+    if (!read.ok()) return OnUnavailable(&RotateState::Start, read.status());
     if (session::IsExpired(read->record, now))
       return done(ExpiredError(old_id));
     if (Status s = CheckWritable(read->record); !s.ok()) return done(s);

@@ -664,8 +664,13 @@ void OnMultiDone(int rc, const void* data) {
   for (size_t i = 0; i < op->ops.size(); ++i) {
     OpResult& r = result.results[i];
     const int op_rc = rc == ZOK ? ZOK : op->zresults[i].err;
-    r.status =
-        StatusFromZk(op_rc, "multi op on " + op->ops[i].path, OpKind::kWrite);
+    // Inside a multi, ZRUNTIMEINCONSISTENCY marks an operation rolled back
+    // because another one failed.
+    r.status = op_rc == ZRUNTIMEINCONSISTENCY
+                   ? Status::Aborted("multi op on " + op->ops[i].path +
+                                     ": rolled back with the transaction")
+                   : StatusFromZk(op_rc, "multi op on " + op->ops[i].path,
+                                  OpKind::kWrite);
     if (op_rc == ZOK && op->ops[i].type == Op::Type::kCreate) {
       r.path = op->created_paths[i].c_str();  // Stops at the terminator.
     }

@@ -18,6 +18,10 @@ ZkErrorInfo ClassifyZkError(int rc) {
     case ZSESSIONEXPIRED:
     case ZSESSIONMOVED:
     case ZCLOSING:
+    // As a whole operation's result: the C client saw replies out of order,
+    // closed the connection and failed everything pending on it. (Inside a
+    // multi it marks rolled-back operations; client.cc maps those itself.)
+    case ZRUNTIMEINCONSISTENCY:
       return {StatusCode::kUnavailable, true, true};
     // Refused before anything reached the server.
     case ZINVALIDSTATE:
@@ -33,7 +37,6 @@ ZkErrorInfo ClassifyZkError(int rc) {
     case ZNODEEXISTS:
       return {StatusCode::kAlreadyExists, false, false};
     case ZBADVERSION:
-    case ZRUNTIMEINCONSISTENCY:  // A multi's other operations: rolled back.
       return {StatusCode::kAborted, false, false};
     case ZNOTEMPTY:
     case ZNOCHILDRENFOREPHEMERALS:
