@@ -15,9 +15,32 @@ else
   connect=$(zk-config/zkctl --dir "$ZK_DIR" standalone start)
 fi
 
+# sessionkeeperd against it, in the background.
+LISTEN="${SK_LISTEN:-127.0.0.1:8080}"
+RUN_DIR="$PWD/.zk"
+mkdir -p "$RUN_DIR"
+PID_FILE="$RUN_DIR/sessionkeeperd.pid"
+if [ -f "$PID_FILE" ] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null; then
+  echo "sessionkeeperd already running (pid $(cat "$PID_FILE"))" >&2
+else
+  nohup build/src/server/sessionkeeperd --zk="$connect" --listen="$LISTEN" \
+    >"$RUN_DIR/sessionkeeperd.log" 2>&1 &
+  echo $! >"$PID_FILE"
+  for _ in $(seq 1 100); do
+    curl -sf "http://$LISTEN/readyz" >/dev/null && break
+    sleep 0.1
+  done
+  curl -sf "http://$LISTEN/readyz" >/dev/null || {
+    echo "sessionkeeperd did not become ready; see $RUN_DIR/sessionkeeperd.log" >&2
+    exit 1
+  }
+fi
+
 cat <<MSG
 ZooKeeper is running on $connect (data and logs in $ZK_DIR).
-  status:  zk-config/zkctl --dir $ZK_DIR status
-  stop:    zk-config/zkctl --dir $ZK_DIR stop
-  connect: any ZooKeeper client, e.g. connect string "$connect/sessionkeeper"
+sessionkeeperd is serving on http://$LISTEN (log: $RUN_DIR/sessionkeeperd.log).
+Try:
+  curl -s -X POST http://$LISTEN/v1/sessions -d '{"principal":"alice","attributes":{"cart":"3 items"}}'
+Stop:
+  kill \$(cat $PID_FILE); zk-config/zkctl --dir $ZK_DIR stop
 MSG

@@ -1,0 +1,358 @@
+// evhttp glue: request in, Service call, answer out on the owning loop.
+#include "server/http_loop.h"
+
+#include <event2/buffer.h>
+#include <event2/keyvalq_struct.h>
+#include <glog/logging.h>
+#include <unistd.h>
+
+#include <future>
+#include <string>
+#include <utility>
+
+#include "server/auth.h"
+
+namespace sessionkeeper::server {
+
+namespace {
+
+Method ToMethod(evhttp_cmd_type command) {
+  switch (command) {
+    case EVHTTP_REQ_GET:
+      return Method::kGet;
+    case EVHTTP_REQ_HEAD:
+      return Method::kHead;
+    case EVHTTP_REQ_POST:
+      return Method::kPost;
+    case EVHTTP_REQ_PUT:
+      return Method::kPut;
+    case EVHTTP_REQ_PATCH:
+      return Method::kPatch;
+    case EVHTTP_REQ_DELETE:
+      return Method::kDelete;
+    default:
+      return Method::kOther;
+  }
+}
+
+std::optional<std::string> Header(evhttp_request* request, const char* name) {
+  const char* value =
+      evhttp_find_header(evhttp_request_get_input_headers(request), name);
+  if (value == nullptr) return std::nullopt;
+  return std::string(value);
+}
+
+// True when the request announces a body that libevent 2.1 did not read:
+// it reads bodies of POST, PUT and PATCH only.
+bool UnreadBody(evhttp_request* request, Method method) {
+  if (method == Method::kPost || method == Method::kPut ||
+      method == Method::kPatch) {
+    return false;
+  }
+  const evkeyvalq* headers = evhttp_request_get_input_headers(request);
+  if (evhttp_find_header(headers, "Transfer-Encoding") != nullptr) return true;
+  const char* length = evhttp_find_header(headers, "Content-Length");
+  return length != nullptr && std::string_view(length) != "0";
+}
+
+// Every method, including unknown ones (libevent's EVHTTP_REQ_UNKNOWN_ is
+// bit 15): otherwise libevent itself answers 501, a 5xx this service must
+// never send. The router answers 405 instead.
+constexpr ev_uint16_t kAllMethods = 0xffff;
+
+}  // namespace
+
+HttpLoop::HttpLoop(int index, const ServerConfig* config,
+                   const SessionService* service, Metrics* metrics,
+                   std::function<void()> on_idle)
+    : index_(index),
+      config_(config),
+      service_(service),
+      metrics_(metrics),
+      on_idle_(std::move(on_idle)) {}
+
+HttpLoop::~HttpLoop() { Stop(); }
+
+Status HttpLoop::Start(int listen_fd) {
+  Result<std::unique_ptr<EventLoop>> loop =
+      EventLoop::Create("sk-http-" + std::to_string(index_));
+  if (!loop.ok()) return loop.status();
+  loop_ = std::move(*loop);
+  http_ = evhttp_new(loop_->base());
+  if (http_ == nullptr) return Status::Internal("evhttp_new failed");
+  evhttp_set_allowed_methods(http_, kAllMethods);
+  evhttp_set_max_body_size(http_,
+                           static_cast<ev_ssize_t>(config_->max_body_bytes));
+  evhttp_set_max_headers_size(
+      http_, static_cast<ev_ssize_t>(config_->max_header_bytes));
+  evhttp_set_timeout(http_, static_cast<int>(config_->idle_timeout.count()));
+  // Read an oversized body to its end before answering 413, so the client
+  // sees the answer instead of a reset.
+  evhttp_set_flags(http_, EVHTTP_SERVER_LINGERING_CLOSE);
+  evhttp_set_default_content_type(http_, "application/json");
+  evhttp_set_gencb(http_, &HttpLoop::OnRequest, this);
+
+  const auto timeout_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                              config_->request_timeout)
+                              .count();
+  const timeval tv = {static_cast<time_t>(timeout_us / 1000000),
+                      static_cast<suseconds_t>(timeout_us % 1000000)};
+  // Every deadline has the same duration: a common timeout keeps them in a
+  // queue instead of the heap.
+  request_timeout_ = event_base_init_common_timeout(loop_->base(), &tv);
+
+  // Each loop gets its own descriptor for the one socket, because evhttp
+  // closes the descriptor it accepts on when it lets go of it.
+  const int fd = ::dup(listen_fd);
+  if (fd < 0) return Status::Internal("dup of the listening socket failed");
+  evutil_make_socket_nonblocking(fd);
+  bound_ = evhttp_accept_socket_with_handle(http_, fd);
+  if (bound_ == nullptr) {
+    ::close(fd);
+    return Status::Internal("evhttp_accept_socket failed");
+  }
+  loop_->Start();
+  running_ = true;
+  return Status::Ok();
+}
+
+void HttpLoop::BeginDrain() {
+  if (loop_ == nullptr || !running_ || stopped_) return;
+  // Synchronous, so that once every loop returned no new connection can
+  // arrive and "nothing pending" means done.
+  std::promise<void> done;
+  if (loop_->Post([this, &done] {
+        DrainOnLoop();
+        done.set_value();
+      })) {
+    done.get_future().wait();
+  }
+}
+
+void HttpLoop::DrainOnLoop() {
+  draining_ = true;
+  if (bound_ != nullptr) {
+    evhttp_del_accept_socket(http_, bound_);  // Closes our descriptor.
+    bound_ = nullptr;
+  }
+  UpdatePending();
+}
+
+void HttpLoop::Stop() {
+  if (loop_ == nullptr || stopped_) return;
+  stopped_ = true;
+  if (!running_) {  // Start failed half-way: no thread owns the base.
+    StopOnLoop();
+    loop_->Stop();
+    return;
+  }
+  std::promise<void> done;
+  if (loop_->Post([this, &done] {
+        StopOnLoop();
+        done.set_value();
+      })) {
+    done.get_future().wait();
+  }
+  loop_->Stop();
+}
+
+void HttpLoop::StopOnLoop() {
+  draining_ = true;
+  // Normally empty: every call is answered by its deadline, and the server
+  // waits for that before stopping.
+  while (!calls_.empty()) {
+    Finish(calls_.begin()->first, UnavailableResponse("shutting down"));
+  }
+  if (http_ != nullptr) {
+    evhttp_free(http_);  // Closes the listener and every connection.
+    http_ = nullptr;
+    bound_ = nullptr;
+  }
+  unwritten_.clear();
+  unwritten_total_ = 0;
+  UpdatePending();
+}
+
+void HttpLoop::OnRequest(evhttp_request* request, void* arg) {
+  static_cast<HttpLoop*>(arg)->HandleRequest(request);
+}
+
+void HttpLoop::HandleRequest(evhttp_request* request) {
+  auto owned = std::make_unique<Call>();
+  Call* call = owned.get();
+  call->loop = this;
+  call->id = next_id_++;
+  call->request = request;
+  call->started = std::chrono::steady_clock::now();
+  call->head = evhttp_request_get_command(request) == EVHTTP_REQ_HEAD;
+  calls_.emplace(call->id, std::move(owned));
+  metrics_->RequestStarted();
+
+  if (evhttp_connection* connection = evhttp_request_get_connection(request)) {
+    // A new request on a connection means its previous answer was written.
+    auto [it, inserted] = unwritten_.try_emplace(connection, 0);
+    if (!inserted) {
+      unwritten_total_ -= it->second;
+      it->second = 0;
+    }
+    evhttp_connection_set_closecb(connection, &HttpLoop::OnConnectionClosed,
+                                  this);
+  }
+  UpdatePending();
+
+  if (draining_) {
+    Response response = UnavailableResponse("shutting down");
+    response.close_connection = true;
+    return Finish(call->id, std::move(response));
+  }
+
+  const evhttp_uri* uri = evhttp_request_get_evhttp_uri(request);
+  const char* raw_path = uri != nullptr ? evhttp_uri_get_path(uri) : nullptr;
+  const char* raw_query = uri != nullptr ? evhttp_uri_get_query(uri) : nullptr;
+  const std::string_view path = raw_path != nullptr ? raw_path : "";
+
+  if (!config_->auth_token.empty() && RequiresAuth(path)) {
+    const char* authorization = evhttp_find_header(
+        evhttp_request_get_input_headers(request), "Authorization");
+    if (!BearerTokenMatches(authorization, config_->auth_token)) {
+      Response response =
+          ErrorResponse(401, "unauthenticated",
+                        "missing or wrong 'Authorization: Bearer' token");
+      response.headers.emplace_back("WWW-Authenticate",
+                                    "Bearer realm=\"sessionkeeper\"");
+      return Finish(call->id, std::move(response));
+    }
+  }
+
+  const Method method = ToMethod(evhttp_request_get_command(request));
+  if (UnreadBody(request, method)) {
+    // libevent reads no body for this method, so its bytes would be parsed
+    // as the next request on the connection (a request-smuggling hole
+    // behind a proxy that forwards them). Refuse, and end the connection.
+    Response response =
+        ErrorResponse(400, "invalid_argument", "this method takes no body");
+    response.close_connection = true;
+    return Finish(call->id, std::move(response));
+  }
+  RouteResult routed = RouteRequest(
+      method, path,
+      raw_query != nullptr ? std::optional<std::string_view>(raw_query)
+                           : std::nullopt);
+  call->route = routed.request.route;
+  if (routed.error.has_value()) {
+    // After an unknown method (CONNECT, ...) libevent cannot tell where
+    // the next request starts: end the connection with the answer.
+    routed.error->close_connection = method == Method::kOther;
+    return Finish(call->id, std::move(*routed.error));
+  }
+
+  Request req;
+  req.routed = std::move(routed.request);
+  req.if_match = Header(request, "If-Match");
+  req.has_lease_token = Header(request, "X-Lease-Token").has_value();
+  evbuffer* input = evhttp_request_get_input_buffer(request);
+  const size_t length = evbuffer_get_length(input);
+  req.body.resize(length);
+  if (length > 0) evbuffer_copyout(input, req.body.data(), length);
+
+  call->deadline = evtimer_new(loop_->base(), &HttpLoop::OnDeadline, call);
+  if (call->deadline != nullptr) evtimer_add(call->deadline, request_timeout_);
+
+  // The answer may come from any thread: hand it to this loop. A weak
+  // reference, so that an answer arriving after shutdown is dropped.
+  std::weak_ptr<EventLoop> weak_loop = loop_;
+  const uint64_t id = call->id;
+  service_->Handle(req, [weak_loop, this, id](Response response) {
+    if (std::shared_ptr<EventLoop> loop = weak_loop.lock()) {
+      loop->Post([this, id, response = std::move(response)]() mutable {
+        Finish(id, std::move(response));
+      });
+    }
+  });
+}
+
+void HttpLoop::OnDeadline(evutil_socket_t /*fd*/, short /*what*/, void* arg) {
+  Call* call = static_cast<Call*>(arg);
+  HttpLoop* self = call->loop;
+  self->metrics_->RequestTimedOut();
+  self->Finish(
+      call->id,
+      UnavailableResponse(
+          "ZooKeeper did not answer within " +
+          std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                             self->config_->request_timeout)
+                             .count()) +
+          " s"));
+}
+
+void HttpLoop::Finish(uint64_t id, Response response) {
+  const auto it = calls_.find(id);
+  if (it == calls_.end()) return;  // Answered already (timed out).
+  std::unique_ptr<Call> call = std::move(it->second);
+  calls_.erase(it);
+  if (call->deadline != nullptr) event_free(call->deadline);
+  if (draining_) response.close_connection = true;
+  Send(call->request, response, call->head);
+  metrics_->RequestFinished(call->route, response.status,
+                            std::chrono::steady_clock::now() - call->started);
+  VLOG(1) << RouteName(call->route) << " -> " << response.status;
+  UpdatePending();
+}
+
+void HttpLoop::Send(evhttp_request* request, const Response& response,
+                    bool head) {
+  evkeyvalq* headers = evhttp_request_get_output_headers(request);
+  if (!response.content_type.empty()) {
+    evhttp_add_header(headers, "Content-Type", response.content_type.c_str());
+  }
+  // Session documents carry bearer credentials: no cache may keep them.
+  evhttp_add_header(headers, "Cache-Control", "no-store");
+  for (const auto& [name, value] : response.headers) {
+    evhttp_add_header(headers, name.c_str(), value.c_str());
+  }
+  if (response.close_connection) {
+    evhttp_add_header(headers, "Connection", "close");
+  }
+  // libevent 2.1 would send a HEAD answer's body, which the client then
+  // reads as the start of the next answer.
+  if (!response.body.empty() && !head) {
+    evbuffer_add(evhttp_request_get_output_buffer(request),
+                 response.body.data(), response.body.size());
+  }
+  // Without a connection (the client left) evhttp frees the request and
+  // writes nothing: nothing to wait for.
+  if (evhttp_connection* connection = evhttp_request_get_connection(request)) {
+    ++unwritten_[connection];
+    ++unwritten_total_;
+    evhttp_request_set_on_complete_cb(request, &HttpLoop::OnWritten, this);
+  }
+  evhttp_send_reply(request, response.status, nullptr, nullptr);
+}
+
+void HttpLoop::OnWritten(evhttp_request* request, void* arg) {
+  auto* self = static_cast<HttpLoop*>(arg);
+  evhttp_connection* connection = evhttp_request_get_connection(request);
+  const auto it = self->unwritten_.find(connection);
+  if (it != self->unwritten_.end() && it->second > 0) {
+    --it->second;
+    --self->unwritten_total_;
+  }
+  self->UpdatePending();
+}
+
+void HttpLoop::OnConnectionClosed(evhttp_connection* connection, void* arg) {
+  auto* self = static_cast<HttpLoop*>(arg);
+  const auto it = self->unwritten_.find(connection);
+  if (it == self->unwritten_.end()) return;
+  self->unwritten_total_ -= it->second;
+  self->unwritten_.erase(it);
+  self->UpdatePending();
+}
+
+void HttpLoop::UpdatePending() {
+  const size_t pending = calls_.size() + unwritten_total_;
+  pending_.store(pending);
+  if (draining_ && pending == 0 && on_idle_) on_idle_();
+}
+
+}  // namespace sessionkeeper::server

@@ -1,0 +1,277 @@
+// JSON <-> library types, strict: unknown fields, duplicate keys, wrong
+// types and deep nesting are all 400s.
+#include "server/json_codec.h"
+
+#include <exception>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <unordered_set>
+
+#include "server/base64.h"
+#include "server/utf8.h"
+
+namespace sessionkeeper::server {
+
+namespace {
+
+using nlohmann::json;
+
+Status Invalid(std::string_view message) {
+  return Status::InvalidArgument(message);
+}
+
+bool IsBlank(std::string_view body) {
+  return body.find_first_not_of(" \t\r\n") == std::string_view::npos;
+}
+
+// Nesting depth of arrays and objects, counted without parsing (strings
+// skipped), so a hostile body is refused before any tree is built.
+bool NestedDeeperThan(std::string_view body, int limit) {
+  int depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (const char c : body) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return true;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
+// Parses a body that must be one JSON object. Duplicate keys are refused:
+// parsers disagree on which one wins, and that disagreement is an attack
+// surface.
+Result<json> ParseObject(std::string_view body) {
+  if (IsBlank(body)) return json::object();
+  if (NestedDeeperThan(body, kMaxJsonDepth)) {
+    return Invalid("JSON nested too deeply");
+  }
+  try {
+    std::vector<std::unordered_set<std::string>> keys;
+    bool duplicate = false;
+    const json::parser_callback_t on_event =
+        [&keys, &duplicate](int /*depth*/, json::parse_event_t event,
+                            json& parsed) {
+          switch (event) {
+            case json::parse_event_t::object_start:
+              keys.emplace_back();
+              break;
+            case json::parse_event_t::key:
+              if (!keys.empty() &&
+                  !keys.back()
+                       .insert(parsed.get_ref<const std::string&>())
+                       .second) {
+                duplicate = true;
+              }
+              break;
+            case json::parse_event_t::object_end:
+              if (!keys.empty()) keys.pop_back();
+              break;
+            default:
+              break;
+          }
+          return true;
+        };
+    json doc = json::parse(body.begin(), body.end(), on_event,
+                           /*allow_exceptions=*/false);
+    if (doc.is_discarded()) return Invalid("body is not valid JSON");
+    if (duplicate) return Invalid("duplicate key in a JSON object");
+    if (!doc.is_object()) return Invalid("body must be a JSON object");
+    return doc;
+  } catch (const std::exception&) {
+    // Only allocation failure can get here; still never let it escape.
+    return Invalid("body is not valid JSON");
+  }
+}
+
+Status CheckFields(const json& doc, const std::set<std::string_view>& allowed,
+                   std::string_view allowed_text) {
+  for (const auto& item : doc.items()) {
+    if (!allowed.contains(item.key())) {
+      return Invalid("unknown field; allowed: " + std::string(allowed_text));
+    }
+  }
+  return Status::Ok();
+}
+
+// nullptr when absent or null.
+const json* Field(const json& doc, const char* name) {
+  const auto it = doc.find(name);
+  if (it == doc.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+// An object of name -> string; base64-decoded when `base64`.
+Status ReadAttributeObject(const json& value, std::string_view field,
+                           bool base64,
+                           std::map<std::string, std::string>* out) {
+  if (!value.is_object()) {
+    return Invalid(std::string(field) + " must be an object");
+  }
+  for (const auto& item : value.items()) {
+    if (!item.value().is_string()) {
+      return Invalid(std::string(field) + " values must be strings");
+    }
+    const auto& text = item.value().get_ref<const std::string&>();
+    std::string bytes;
+    if (base64) {
+      std::optional<std::string> decoded = Base64Decode(text);
+      if (!decoded.has_value()) {
+        return Invalid(std::string(field) +
+                       " values must be canonical base64 (RFC 4648, padded)");
+      }
+      bytes = std::move(*decoded);
+    } else {
+      bytes = text;
+    }
+    if (!out->emplace(item.key(), std::move(bytes)).second) {
+      return Invalid("an attribute is given both as text and as base64");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<int64_t> ReadSeconds(const json& value, std::string_view field,
+                            int64_t min) {
+  if (!value.is_number_integer()) {
+    return Invalid(std::string(field) + " must be an integer");
+  }
+  int64_t seconds = 0;
+  if (value.is_number_unsigned()) {
+    const auto u = value.get<uint64_t>();
+    if (u > static_cast<uint64_t>(kMaxSessionSeconds)) {
+      return Invalid(std::string(field) + " is out of range");
+    }
+    seconds = static_cast<int64_t>(u);
+  } else {
+    seconds = value.get<int64_t>();
+  }
+  if (seconds < min || seconds > kMaxSessionSeconds) {
+    return Invalid(std::string(field) + " is out of range");
+  }
+  return seconds;
+}
+
+}  // namespace
+
+Result<CreateRequest> ParseCreateRequest(std::string_view body) {
+  Result<json> parsed = ParseObject(body);
+  if (!parsed.ok()) return parsed.status();
+  const json& doc = *parsed;
+  SK_RETURN_IF_ERROR(CheckFields(
+      doc,
+      {"principal", "max_idle_s", "max_lifetime_s", "attributes",
+       "attributes_b64"},
+      "principal, max_idle_s, max_lifetime_s, attributes, attributes_b64"));
+  CreateRequest request;
+  if (const json* v = Field(doc, "principal")) {
+    if (!v->is_string()) return Invalid("principal must be a string");
+    request.principal = v->get<std::string>();
+    if (request.principal.empty()) {
+      return Invalid("principal must not be empty (omit it for none)");
+    }
+  }
+  if (const json* v = Field(doc, "max_idle_s")) {
+    Result<int64_t> s = ReadSeconds(*v, "max_idle_s", 1);
+    if (!s.ok()) return s.status();
+    request.max_idle = std::chrono::seconds(*s);
+  }
+  if (const json* v = Field(doc, "max_lifetime_s")) {
+    Result<int64_t> s = ReadSeconds(*v, "max_lifetime_s", 0);
+    if (!s.ok()) return s.status();
+    request.max_lifetime = std::chrono::seconds(*s);
+  }
+  if (const json* v = Field(doc, "attributes")) {
+    SK_RETURN_IF_ERROR(
+        ReadAttributeObject(*v, "attributes", false, &request.attributes));
+  }
+  if (const json* v = Field(doc, "attributes_b64")) {
+    SK_RETURN_IF_ERROR(
+        ReadAttributeObject(*v, "attributes_b64", true, &request.attributes));
+  }
+  return request;
+}
+
+Result<Mutation> ParseMutation(std::string_view body) {
+  Result<json> parsed = ParseObject(body);
+  if (!parsed.ok()) return parsed.status();
+  const json& doc = *parsed;
+  SK_RETURN_IF_ERROR(
+      CheckFields(doc, {"set", "set_b64", "remove"}, "set, set_b64, remove"));
+  Mutation mutation;
+  if (const json* v = Field(doc, "set")) {
+    SK_RETURN_IF_ERROR(ReadAttributeObject(*v, "set", false, &mutation.set));
+  }
+  if (const json* v = Field(doc, "set_b64")) {
+    SK_RETURN_IF_ERROR(ReadAttributeObject(*v, "set_b64", true, &mutation.set));
+  }
+  if (const json* v = Field(doc, "remove")) {
+    if (!v->is_array()) return Invalid("remove must be an array of names");
+    std::set<std::string> names;
+    for (const json& name : *v) {
+      if (!name.is_string()) return Invalid("remove must be an array of names");
+      const auto& text = name.get_ref<const std::string&>();
+      if (mutation.set.contains(text)) {
+        return Invalid("an attribute is both set and removed");
+      }
+      if (names.insert(text).second) mutation.remove.push_back(text);
+    }
+  }
+  return mutation;
+}
+
+std::string SessionToJson(const Session& session) {
+  nlohmann::ordered_json doc;
+  doc["id"] = session.id;
+  doc["version"] = session.version;
+  if (session.principal.empty()) {
+    doc["principal"] = nullptr;
+  } else {
+    doc["principal"] = session.principal;
+  }
+  doc["created_at"] = session.created_at_ms;
+  doc["last_access_at"] = session.last_access_at_ms;
+  doc["expires_at"] = session.expires_at_ms();
+  doc["max_idle_s"] = session.max_idle_ms / 1000;
+  nlohmann::ordered_json text = nlohmann::ordered_json::object();
+  nlohmann::ordered_json binary = nlohmann::ordered_json::object();
+  for (const auto& [name, value] : session.attributes) {
+    if (IsValidUtf8(value)) {
+      text[name] = value;
+    } else {
+      binary[name] = Base64Encode(value);
+    }
+  }
+  doc["attributes"] = std::move(text);
+  if (!binary.empty()) doc["attributes_b64"] = std::move(binary);
+  return doc.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string SessionIdsToJson(const std::vector<std::string>& ids) {
+  nlohmann::ordered_json doc;
+  doc["sessions"] = ids;
+  return doc.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string InvalidatedToJson(size_t count) {
+  nlohmann::ordered_json doc;
+  doc["invalidated"] = count;
+  return doc.dump();
+}
+
+}  // namespace sessionkeeper::server
