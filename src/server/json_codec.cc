@@ -9,7 +9,7 @@
 #include <unordered_set>
 
 #include "server/base64.h"
-#include "server/utf8.h"
+#include "common/utf8.h"
 
 namespace sessionkeeper::server {
 

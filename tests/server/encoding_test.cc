@@ -5,7 +5,7 @@
 #include "server/base64.h"
 #include "server/listen_address.h"
 #include "server/service.h"
-#include "server/utf8.h"
+#include "common/utf8.h"
 
 namespace sessionkeeper::server {
 namespace {

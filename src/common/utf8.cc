@@ -1,9 +1,9 @@
 // UTF-8 validity check (RFC 3629).
-#include "server/utf8.h"
+#include "common/utf8.h"
 
 #include <cstdint>
 
-namespace sessionkeeper::server {
+namespace sessionkeeper {
 
 bool IsValidUtf8(std::string_view text) {
   size_t i = 0;
@@ -46,4 +46,4 @@ bool IsValidUtf8(std::string_view text) {
   return true;
 }
 
-}  // namespace sessionkeeper::server
+}  // namespace sessionkeeper
