@@ -8,8 +8,8 @@
 #include <set>
 #include <unordered_set>
 
-#include "server/base64.h"
 #include "common/utf8.h"
+#include "server/base64.h"
 
 namespace sessionkeeper::server {
 

@@ -108,6 +108,25 @@ struct CallState : std::enable_shared_from_this<Derived> {
   void Finish(Status s) {
     static_cast<Derived*>(this)->FinishWith(std::move(s));
   }
+
+  // ZooKeeper unreachable: retry `step` until the deadline, then give up
+  // with `s`. Any other error ends the call.
+  void OnUnavailable(void (Derived::*step)(), const Status& s) {
+    if (!s.IsUnavailable() || PastDeadline()) return Finish(s);
+    RetryLater(step, s);
+  }
+
+  // Catches the connected server up with the leader, then starts over: after
+  // a lost race (the server may lag the leader that rejected us) and before
+  // a "not found" or "expired" is believed.
+  void SyncThenStart() {
+    auto self = this->shared_from_this();
+    impl->store_->Sync([self](Status s) {
+      if (!s.ok()) return self->OnUnavailable(&Derived::SyncThenStart, s);
+      self->synced = true;
+      self->Start();
+    });
+  }
 };
 
 // --- Read-modify-write ------------------------------------------------------
@@ -126,22 +145,6 @@ struct RmwState : CallState<RmwState> {
     auto self = shared_from_this();
     impl->store_->Read(
         id, [self](Result<StoredSession> r) { self->OnRead(std::move(r)); });
-  }
-
-  // After a lost race the connected server may lag the leader that
-  // rejected us: catch it up first so the re-read sees the newer version.
-  void SyncThenStart() {
-    auto self = shared_from_this();
-    impl->store_->Sync([self](Status s) {
-      if (!s.ok()) return self->OnUnavailable(&RmwState::SyncThenStart, s);
-      self->synced = true;
-      self->Start();
-    });
-  }
-
-  void OnUnavailable(void (RmwState::*step)(), const Status& s) {
-    if (!s.IsUnavailable() || PastDeadline()) return done(s);
-    RetryLater(step, s);
   }
 
   void OnRead(Result<StoredSession> read) {
@@ -305,21 +308,6 @@ struct InvalidateState : CallState<InvalidateState> {
         id, [self](Result<StoredSession> r) { self->OnRead(std::move(r)); });
   }
 
-  void SyncThenStart() {
-    auto self = shared_from_this();
-    impl->store_->Sync([self](Status s) {
-      if (!s.ok())
-        return self->OnUnavailable(&InvalidateState::SyncThenStart, s);
-      self->synced = true;
-      self->Start();
-    });
-  }
-
-  void OnUnavailable(void (InvalidateState::*step)(), const Status& s) {
-    if (!s.IsUnavailable() || PastDeadline()) return done(s);
-    RetryLater(step, s);
-  }
-
   void OnRead(Result<StoredSession> read) {
     if (ResyncIfUnsure(
             read.status().IsNotFound() ||
@@ -388,20 +376,6 @@ struct RotateState : CallState<RotateState> {
     impl->store_->Read(old_id, [self](Result<StoredSession> r) {
       self->OnRead(std::move(r));
     });
-  }
-
-  void SyncThenStart() {
-    auto self = shared_from_this();
-    impl->store_->Sync([self](Status s) {
-      if (!s.ok()) return self->OnUnavailable(&RotateState::SyncThenStart, s);
-      self->synced = true;
-      self->Start();
-    });
-  }
-
-  void OnUnavailable(void (RotateState::*step)(), const Status& s) {
-    if (!s.IsUnavailable() || PastDeadline()) return done(s);
-    RetryLater(step, s);
   }
 
   void OnRead(Result<StoredSession> read) {

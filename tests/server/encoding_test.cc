@@ -1,11 +1,11 @@
 // Base64, UTF-8, If-Match, listen addresses and token checks.
 #include <gtest/gtest.h>
 
+#include "common/utf8.h"
 #include "server/auth.h"
 #include "server/base64.h"
 #include "server/listen_address.h"
 #include "server/service.h"
-#include "common/utf8.h"
 
 namespace sessionkeeper::server {
 namespace {
