@@ -22,6 +22,7 @@
 #include <shared_mutex>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "common/serial_executor.h"
@@ -93,6 +94,13 @@ std::once_flag g_log_level_once;
 // One zhandle_t and the watches armed through it. Created and destroyed by
 // the supervisor (or Open/~Client); outlives every callback of its handle
 // because it is destroyed only after zookeeper_close returned.
+// An operation context handed to the C client, until its completion takes
+// it back.
+struct PendingOp {
+  virtual ~PendingOp() = default;
+  virtual void Fail(Client::Impl* impl, Status s) = 0;
+};
+
 struct HandleState {
   HandleState(Client::Impl* owner, uint64_t gen)
       : impl(owner), generation(gen) {}
@@ -105,6 +113,13 @@ struct HandleState {
   std::unordered_map<std::string, std::vector<WatchCallback>> data_watches;
   std::unordered_map<std::string, std::vector<WatchCallback>> child_watches;
   bool retired = false;  // After close: watches can no longer fire.
+
+  // Contexts owned by the C client. zookeeper_close does not complete every
+  // one of them (responses already read but not yet dispatched are dropped),
+  // so whatever is left after the close is failed here: every callback runs
+  // exactly once.
+  std::mutex pending_mu;
+  std::unordered_set<PendingOp*> pending;
 };
 
 class Client::Impl {
@@ -136,8 +151,16 @@ class Client::Impl {
       if (hs != nullptr && hs->zh != nullptr) {
         op->hs = hs;
         OpT* raw = op.release();
+        {
+          std::lock_guard<std::mutex> pending_lock(hs->pending_mu);
+          hs->pending.insert(raw);
+        }
         rc = submit(hs->zh, raw);
-        if (rc != ZOK) op.reset(raw);
+        if (rc != ZOK) {
+          std::lock_guard<std::mutex> pending_lock(hs->pending_mu);
+          hs->pending.erase(raw);
+          op.reset(raw);
+        }
       }
     }
     if (rc != ZOK) {
@@ -336,6 +359,16 @@ class Client::Impl {
       const int rc = zookeeper_close(hs->zh);
       if (rc != ZOK) VLOG(1) << "zookeeper_close: " << zerror(rc);
     }
+    std::unordered_set<PendingOp*> dropped;
+    {
+      std::lock_guard<std::mutex> lock(hs->pending_mu);
+      dropped.swap(hs->pending);
+    }
+    for (PendingOp* op : dropped) {
+      op->Fail(this,
+               StatusFromZk(ZCLOSING, "closing the handle", OpKind::kWrite));
+      delete op;
+    }
     std::vector<std::pair<std::string, WatchCallback>> lost;
     {
       std::lock_guard<std::mutex> lock(hs->watch_mu);
@@ -476,14 +509,14 @@ namespace {
 
 // Per-operation contexts: heap-allocated, owned by the C client from a
 // successful submit until their completion, which deletes them.
-struct OpBase {
+struct OpBase : PendingOp {
   HandleState* hs = nullptr;
   std::string path;
 };
 
 struct CreateOp : OpBase {
   Callback<Created> done;
-  void Fail(Client::Impl* impl, Status s) {
+  void Fail(Client::Impl* impl, Status s) override {
     impl->PostCall(done, Result<Created>(s));
   }
 };
@@ -491,27 +524,27 @@ struct CreateOp : OpBase {
 struct GetOp : OpBase {
   Callback<NodeData> done;
   WatchCallback watch;
-  void Fail(Client::Impl* impl, Status s) {
+  void Fail(Client::Impl* impl, Status s) override {
     impl->PostCall(done, Result<NodeData>(s));
   }
 };
 
 struct SetOp : OpBase {
   Callback<Stat> done;
-  void Fail(Client::Impl* impl, Status s) {
+  void Fail(Client::Impl* impl, Status s) override {
     impl->PostCall(done, Result<Stat>(s));
   }
 };
 
 struct DeleteOp : OpBase {
   DoneCallback done;
-  void Fail(Client::Impl* impl, Status s) { impl->PostCall(done, s); }
+  void Fail(Client::Impl* impl, Status s) override { impl->PostCall(done, s); }
 };
 
 struct ExistsOp : OpBase {
   Callback<std::optional<Stat>> done;
   WatchCallback watch;
-  void Fail(Client::Impl* impl, Status s) {
+  void Fail(Client::Impl* impl, Status s) override {
     impl->PostCall(done, Result<std::optional<Stat>>(s));
   }
 };
@@ -519,19 +552,19 @@ struct ExistsOp : OpBase {
 struct ChildrenOp : OpBase {
   Callback<Children> done;
   WatchCallback watch;
-  void Fail(Client::Impl* impl, Status s) {
+  void Fail(Client::Impl* impl, Status s) override {
     impl->PostCall(done, Result<Children>(s));
   }
 };
 
 struct RemoveWatchesOp : OpBase {
   DoneCallback done;
-  void Fail(Client::Impl* impl, Status s) { impl->PostCall(done, s); }
+  void Fail(Client::Impl* impl, Status s) override { impl->PostCall(done, s); }
 };
 
 struct SyncOp : OpBase {
   DoneCallback done;
-  void Fail(Client::Impl* impl, Status s) { impl->PostCall(done, s); }
+  void Fail(Client::Impl* impl, Status s) override { impl->PostCall(done, s); }
 };
 
 struct MultiOp : OpBase {
@@ -541,7 +574,7 @@ struct MultiOp : OpBase {
   std::vector<std::string> created_paths;  // Buffers for create results.
   std::vector<::Stat> stats;               // Buffers for set results.
   MultiCallback done;
-  void Fail(Client::Impl* impl, Status s) {
+  void Fail(Client::Impl* impl, Status s) override {
     MultiResult result;
     result.status = std::move(s);
     result.results.resize(ops.size());
@@ -552,7 +585,10 @@ struct MultiOp : OpBase {
 
 template <typename OpT>
 std::unique_ptr<OpT> TakeOp(const void* data) {
-  return std::unique_ptr<OpT>(static_cast<OpT*>(const_cast<void*>(data)));
+  std::unique_ptr<OpT> op(static_cast<OpT*>(const_cast<void*>(data)));
+  std::lock_guard<std::mutex> lock(op->hs->pending_mu);
+  op->hs->pending.erase(op.get());
+  return op;
 }
 
 }  // namespace
