@@ -10,23 +10,28 @@ namespace sessionkeeper {
 TimerThread::TimerThread(std::string thread_name)
     : thread_name_(std::move(thread_name)), thread_([this] { Run(); }) {}
 
-TimerThread::~TimerThread() {
+TimerThread::~TimerThread() { Stop(); }
+
+void TimerThread::Stop() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
   }
   cv_.notify_all();
-  thread_.join();
+  std::lock_guard<std::mutex> join_lock(join_mu_);
+  if (thread_.joinable()) thread_.join();
 }
 
-void TimerThread::RunAfter(std::chrono::milliseconds delay, Task task) {
+bool TimerThread::RunAfter(std::chrono::milliseconds delay, Task task) {
   {
     std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return false;
     tasks_.emplace(std::make_pair(std::chrono::steady_clock::now() + delay,
                                   next_sequence_++),
                    std::move(task));
   }
   cv_.notify_all();
+  return true;
 }
 
 void TimerThread::Run() {

@@ -21,14 +21,21 @@ class TimerThread {
   using Task = std::function<void()>;
 
   explicit TimerThread(std::string thread_name);
-  // Runs every task not yet due at once (so each task runs exactly once;
-  // tasks can tell by their own state that they run early), then joins.
+  // Calls Stop().
   ~TimerThread();
 
   TimerThread(const TimerThread&) = delete;
   TimerThread& operator=(const TimerThread&) = delete;
 
-  void RunAfter(std::chrono::milliseconds delay, Task task);
+  // Queues `task`; false (and `task` dropped unrun) once Stop() has begun,
+  // so a late caller, such as a ZooKeeper callback failed by the close that
+  // follows Stop(), never touches a timer that is going away.
+  bool RunAfter(std::chrono::milliseconds delay, Task task);
+
+  // Runs every task not yet due at once (so each queued task runs exactly
+  // once; tasks can tell by their own state that they run early), then
+  // joins. Idempotent. The object stays valid for RunAfter to refuse.
+  void Stop();
 
  private:
   using TimePoint = std::chrono::steady_clock::time_point;
@@ -41,6 +48,7 @@ class TimerThread {
   std::map<std::pair<TimePoint, uint64_t>, Task> tasks_;
   uint64_t next_sequence_ = 0;
   bool stopping_ = false;
+  std::mutex join_mu_;  // Serializes Stop()'s join.
 
   std::thread thread_;  // Last: starts after the state above exists.
 };

@@ -182,11 +182,12 @@ SessionManager::Impl::~Impl() {
   // Order matters: stop retries (pending ones finish with Unavailable), then
   // close ZooKeeper (operations in flight complete with Unavailable), and
   // only then drop what their callbacks still use.
-  timer_.reset();
+  if (timer_ != nullptr) timer_->Stop();
   client_.reset();
   membership_.reset();
   expiry_.reset();
   store_.reset();
+  timer_.reset();  // Last: callbacks failed by the close above may post.
   if (events_ != nullptr) events_->Drain();
 }
 
@@ -217,14 +218,18 @@ void SessionManager::Impl::After(std::chrono::milliseconds delay,
     on_closing();
     return;
   }
-  timer_->RunAfter(delay, [this, task = std::move(task),
-                           on_closing = std::move(on_closing)] {
-    if (closing_.load()) {
-      on_closing();
-    } else {
-      task();
-    }
-  });
+  // Shared so that a refusal (the timer stopped after the check above) can
+  // still run it.
+  auto closing = std::make_shared<std::function<void()>>(std::move(on_closing));
+  const bool queued =
+      timer_->RunAfter(delay, [this, task = std::move(task), closing] {
+        if (closing_.load()) {
+          (*closing)();
+        } else {
+          task();
+        }
+      });
+  if (!queued) (*closing)();
 }
 
 Status SessionManager::Impl::ClosingError() {
