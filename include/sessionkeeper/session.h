@@ -50,6 +50,9 @@ struct Mutation {
   // When set, the write happens only if the session is still at this
   // version; a mismatch is Aborted and nothing is replayed.
   std::optional<int32_t> expected_version;
+  // When set, the write is fenced: it applies only while this lease token
+  // is still the session's lease (Fenced otherwise, and nothing changes).
+  std::optional<int64_t> lease_token;
 };
 
 enum class ReadConsistency {

@@ -17,15 +17,19 @@
 #ifndef SESSIONKEEPER_SESSION_MANAGER_H_
 #define SESSIONKEEPER_SESSION_MANAGER_H_
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "sessionkeeper/cache_stats.h"
 #include "sessionkeeper/events.h"
+#include "sessionkeeper/lease.h"
+#include "sessionkeeper/manager_stats.h"
 #include "sessionkeeper/options.h"
 #include "sessionkeeper/result.h"
 #include "sessionkeeper/session.h"
@@ -85,13 +89,45 @@ class SessionManager {
   Status Touch(const std::string& id);
 
   // Deletes the session. NotFound when it does not exist (or expired).
+  // With `lease_token`, fenced like Mutation::lease_token.
   void InvalidateAsync(std::string id, DoneCallback done);
-  Status Invalidate(const std::string& id);
+  void InvalidateAsync(std::string id, std::optional<int64_t> lease_token,
+                       DoneCallback done);
+  Status Invalidate(const std::string& id,
+                    std::optional<int64_t> lease_token = std::nullopt);
 
   // Session-fixation defence: the same content under a new id; the old id
-  // is gone in the same ZooKeeper transaction.
+  // is gone in the same ZooKeeper transaction. With `lease_token`, fenced
+  // like Mutation::lease_token (the lease does not move to the new id).
   void RotateIdAsync(std::string id, Callback<Session> done);
-  Result<Session> RotateId(const std::string& id);
+  void RotateIdAsync(std::string id, std::optional<int64_t> lease_token,
+                     Callback<Session> done);
+  Result<Session> RotateId(const std::string& id,
+                           std::optional<int64_t> lease_token = std::nullopt);
+
+  // --- Leases (see lease.h) ----------------------------------------------
+  //
+  // Takes the session's lease for `holder` for `ttl`. Not acquired (with
+  // the current holder and its expiry) while someone else holds it and its
+  // TTL has not passed; a lease past its TTL is taken over. Acquiring again
+  // with the same holder through the same manager returns the lease held
+  // (renewed). NotFound when the session does not exist.
+  void AcquireLeaseAsync(std::string id, std::string holder,
+                         std::chrono::milliseconds ttl,
+                         Callback<LeaseAttempt> done);
+  Result<LeaseAttempt> AcquireLease(const std::string& id,
+                                    const std::string& holder,
+                                    std::chrono::milliseconds ttl);
+  // Extends the lease `token` to now + ttl. Fenced when it is no longer
+  // the session's lease (released, taken over, or its holder's ZooKeeper
+  // session was lost).
+  void RenewLeaseAsync(std::string id, int64_t token,
+                       std::chrono::milliseconds ttl, Callback<Lease> done);
+  Result<Lease> RenewLease(const std::string& id, int64_t token,
+                           std::chrono::milliseconds ttl);
+  // Ends the lease `token`. Fenced when it is no longer the lease.
+  void ReleaseLeaseAsync(std::string id, int64_t token, DoneCallback done);
+  Status ReleaseLease(const std::string& id, int64_t token);
 
   // Live sessions of a principal.
   void FindByPrincipalAsync(std::string principal,
@@ -113,6 +149,8 @@ class SessionManager {
   const std::string& node_id() const;
 
   CacheStats cache_stats() const;
+  // Connection, cache and lifecycle figures (cheap: counters and a lock).
+  ManagerStats stats() const;
 
   // Session events (see events.h); returns an id for RemoveListener.
   uint64_t AddListener(SessionListener listener);

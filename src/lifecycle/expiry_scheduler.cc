@@ -205,7 +205,7 @@ void ExpiryScheduler::Check(const std::string& id, uint32_t bucket) {
     // Versioned: a touch that landed after our read wins, and the session
     // lives on.
     deps_.store->Delete(
-        r->record, r->stat.version,
+        r->record, r->stat.version, /*fence=*/{},
         [this, id, bucket, absolute, principal, done_checking](Status s) {
           done_checking();
           if (s.ok()) {

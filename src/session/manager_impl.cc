@@ -144,8 +144,21 @@ Result<std::unique_ptr<SessionManager::Impl>> SessionManager::Impl::Open(
         raw->expiry_->OnMembersChanged(members);
       });
 
+  lease::LeaseManager::Deps lease_deps;
+  lease_deps.client = impl->client_.get();
+  lease_deps.store = impl->store_.get();
+  lease_deps.clock = impl->clock_;
+  lease_deps.node_id = impl->node_id_;
+  lease_deps.operation_timeout = impl->options_.operation_timeout;
+  lease_deps.retry_later = [raw](int attempt, std::function<void()> task,
+                                 std::function<void()> on_closing) {
+    raw->After(raw->Backoff(attempt), std::move(task), std::move(on_closing));
+  };
+  impl->leases_ = std::make_unique<lease::LeaseManager>(std::move(lease_deps));
+
   impl->client_->AddConnectionListener([raw](const zk::ConnectionEvent& event) {
     raw->OnConnectionEvent(event);
+    raw->leases_->OnConnectionEvent(event);
     // A new session after a loss: the member ephemeral and every watch
     // went with the old one.
     if (event.state == zk::ConnectionState::kConnected &&
@@ -186,9 +199,26 @@ SessionManager::Impl::~Impl() {
   client_.reset();
   membership_.reset();
   expiry_.reset();
+  leases_.reset();
   store_.reset();
   timer_.reset();  // Last: callbacks failed by the close above may post.
   if (events_ != nullptr) events_->Drain();
+}
+
+ManagerStats SessionManager::Impl::Stats() const {
+  ManagerStats stats;
+  const zk::ConnectionState state = client_->state();
+  stats.connection.state = std::string(zk::ConnectionStateName(state));
+  stats.connection.connected = state == zk::ConnectionState::kConnected;
+  stats.connection.generation = client_->generation();
+  stats.connection.server = client_->current_server();
+  if (cache_ != nullptr) stats.cache = cache_->stats();
+  stats.lifecycle.owned_buckets = expiry_->owned_bucket_count();
+  stats.lifecycle.scheduled_sessions = expiry_->scheduled_count();
+  stats.lifecycle.expired_deleted = expiry_->expired_count();
+  stats.lifecycle.members = membership_->live().size();
+  leases_->FillStats(stats.lifecycle);
+  return stats;
 }
 
 // --- Helpers
@@ -314,10 +344,11 @@ void SessionManager::Impl::Mutate(std::string id, Mutation mutation,
   if (Status s = ValidateMutation(mutation); !s.ok()) return done(s);
 
   if (options_.write_mode == WriteMode::kWriteBehind &&
-      !mutation.expected_version.has_value()) {
+      !mutation.expected_version.has_value() &&
+      !mutation.lease_token.has_value()) {
     // Read (for existence, expiry and the size check), remember the change,
-    // answer with the overlaid view. Conditional writes bypass the buffer:
-    // their condition must be checked by ZooKeeper.
+    // answer with the overlaid view. Conditional and fenced writes bypass
+    // the buffer: their condition must be checked by ZooKeeper.
     store_->Read(id, [this, id, mutation = std::move(mutation),
                       done = std::move(done)](Result<StoredSession> stored) {
       if (!stored.ok()) return done(stored.status());
@@ -345,7 +376,8 @@ void SessionManager::Impl::Mutate(std::string id, Mutation mutation,
     return;
   }
 
-  if (mutation.expected_version.has_value()) {
+  if (mutation.expected_version.has_value() ||
+      mutation.lease_token.has_value()) {
     return WriteAlone(std::move(id), std::move(mutation), std::move(done));
   }
   batcher_->Add(id, {std::move(mutation), std::move(done)});
@@ -356,13 +388,15 @@ void SessionManager::Impl::WriteAlone(std::string id, Mutation mutation,
   const size_t max_attributes = options_.max_attributes;
   const std::optional<int32_t> expected = mutation.expected_version;
   const bool changed = !mutation.set.empty() || !mutation.remove.empty();
+  Result<std::vector<zk::Op>> fence = FenceFor(id, mutation.lease_token);
+  if (!fence.ok()) return done(fence.status());
   ReadModifyWrite(
       std::move(id),
       [mutation = std::move(mutation), max_attributes](SessionRecord& record,
                                                        int64_t now_ms) {
         return ApplyMutation(mutation, max_attributes, record, now_ms);
       },
-      expected,
+      expected, std::move(*fence),
       [this, changed, done = std::move(done)](Result<StoredSession> r) {
         if (!r.ok()) return done(r.status());
         if (changed) PublishChanged(r->record);
@@ -391,7 +425,7 @@ void SessionManager::Impl::WriteBatch(
         }
         return Status::Ok();
       },
-      std::nullopt,
+      std::nullopt, {},
       [this, id, batch = std::move(batch),
        finished = std::move(finished)](Result<StoredSession> r) mutable {
         if (!r.ok() && r.status().IsResourceExhausted() && batch.size() > 1) {
@@ -492,7 +526,7 @@ void SessionManager::Impl::InvalidateAllForPrincipal(std::string principal,
     auto count = std::make_shared<Count>();
     count->remaining = ids->size();
     for (const std::string& id : *ids) {
-      Invalidate(id, [count, done](Status s) {
+      Invalidate(id, std::nullopt, [count, done](Status s) {
         std::lock_guard<std::mutex> lock(count->mu);
         if (s.ok()) {
           ++count->invalidated;
@@ -527,7 +561,7 @@ void SessionManager::Impl::Flush(DoneCallback done) {
           change.ApplyTo(record);
           return Status::Ok();
         },
-        std::nullopt,
+        std::nullopt, {},
         [this, id = id, change = change, progress,
          done](Result<StoredSession> r) {
           if (!r.ok() && !r.status().IsNotFound()) {

@@ -21,6 +21,7 @@
 
 #include "cache/session_cache.h"
 #include "common/timer_thread.h"
+#include "lease/lease_manager.h"
 #include "lifecycle/event_bus.h"
 #include "lifecycle/expiry_scheduler.h"
 #include "lifecycle/membership.h"
@@ -44,8 +45,10 @@ class SessionManager::Impl {
   void Get(std::string id, ReadConsistency consistency, Callback<Session> done);
   void Mutate(std::string id, Mutation mutation, Callback<Session> done);
   void Touch(std::string id, DoneCallback done);
-  void Invalidate(std::string id, DoneCallback done);
-  void RotateId(std::string id, Callback<Session> done);
+  void Invalidate(std::string id, std::optional<int64_t> lease_token,
+                  DoneCallback done);
+  void RotateId(std::string id, std::optional<int64_t> lease_token,
+                Callback<Session> done);
   void FindByPrincipal(std::string principal,
                        Callback<std::vector<std::string>> done);
   void InvalidateAllForPrincipal(std::string principal, Callback<size_t> done);
@@ -64,6 +67,7 @@ class SessionManager::Impl {
   Status WaitDone(const std::function<void(DoneCallback)>& start);
 
   const std::string& node_id() const { return node_id_; }
+  ManagerStats Stats() const;
 
   // --- Building blocks ----------------------------------------------------
 
@@ -75,9 +79,15 @@ class SessionManager::Impl {
 
   // Read, change, versioned write; replays on conflict, resolves lost
   // replies by nonce. `done` gets the record as written and its new Stat.
+  // `fence`: see SessionStore (Fenced when a fence check fails).
   void ReadModifyWrite(std::string id, RecordChange change,
                        std::optional<int32_t> expected_version,
+                       std::vector<zk::Op> fence,
                        zk::Callback<store::StoredSession> done);
+  // The fence of a write carrying `lease_token` (empty without one), or
+  // the error that ends the write.
+  Result<std::vector<zk::Op>> FenceFor(const std::string& id,
+                                       std::optional<int64_t> lease_token);
 
   int64_t NowMs() const { return clock_->NowMillis(); }
   uint64_t NewNonce();
@@ -110,6 +120,7 @@ class SessionManager::Impl {
   std::unique_ptr<lifecycle::EventBus> events_;
   std::unique_ptr<lifecycle::Membership> membership_;
   std::unique_ptr<lifecycle::ExpiryScheduler> expiry_;
+  std::unique_ptr<lease::LeaseManager> leases_;
   // Cached copies may be served only while connected and not expired.
   std::atomic<bool> cache_usable_{false};
   // Bumped when the cache is cleared, so fills started before cannot insert.

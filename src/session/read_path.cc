@@ -249,6 +249,8 @@ void SessionManager::Impl::AfterWrite(const std::string& id,
 void SessionManager::Impl::ForgetSession(const std::string& id) {
   pending_.Drop(id);
   if (cache_ != nullptr) cache_->Invalidate(id);
+  // Deleted by us: its lease parent may go too (ids are never reused).
+  if (leases_ != nullptr) leases_->DropParent(id);
 }
 
 void SessionManager::Impl::OnConnectionEvent(const zk::ConnectionEvent& event) {

@@ -86,21 +86,76 @@ Status SessionManager::Touch(const std::string& id) {
 }
 
 void SessionManager::InvalidateAsync(std::string id, DoneCallback done) {
-  impl_->Invalidate(std::move(id), std::move(done));
+  impl_->Invalidate(std::move(id), std::nullopt, std::move(done));
 }
 
-Status SessionManager::Invalidate(const std::string& id) {
-  return impl_->WaitDone(
-      [&](DoneCallback done) { impl_->Invalidate(id, std::move(done)); });
+void SessionManager::InvalidateAsync(std::string id,
+                                     std::optional<int64_t> lease_token,
+                                     DoneCallback done) {
+  impl_->Invalidate(std::move(id), lease_token, std::move(done));
+}
+
+Status SessionManager::Invalidate(const std::string& id,
+                                  std::optional<int64_t> lease_token) {
+  return impl_->WaitDone([&](DoneCallback done) {
+    impl_->Invalidate(id, lease_token, std::move(done));
+  });
 }
 
 void SessionManager::RotateIdAsync(std::string id, Callback<Session> done) {
-  impl_->RotateId(std::move(id), std::move(done));
+  impl_->RotateId(std::move(id), std::nullopt, std::move(done));
 }
 
-Result<Session> SessionManager::RotateId(const std::string& id) {
-  return impl_->Wait<Session>(
-      [&](Callback<Session> done) { impl_->RotateId(id, std::move(done)); });
+void SessionManager::RotateIdAsync(std::string id,
+                                   std::optional<int64_t> lease_token,
+                                   Callback<Session> done) {
+  impl_->RotateId(std::move(id), lease_token, std::move(done));
+}
+
+Result<Session> SessionManager::RotateId(const std::string& id,
+                                         std::optional<int64_t> lease_token) {
+  return impl_->Wait<Session>([&](Callback<Session> done) {
+    impl_->RotateId(id, lease_token, std::move(done));
+  });
+}
+
+void SessionManager::AcquireLeaseAsync(std::string id, std::string holder,
+                                       std::chrono::milliseconds ttl,
+                                       Callback<LeaseAttempt> done) {
+  impl_->leases_->Acquire(std::move(id), std::move(holder), ttl,
+                          std::move(done));
+}
+
+Result<LeaseAttempt> SessionManager::AcquireLease(
+    const std::string& id, const std::string& holder,
+    std::chrono::milliseconds ttl) {
+  return impl_->Wait<LeaseAttempt>([&](Callback<LeaseAttempt> done) {
+    impl_->leases_->Acquire(id, holder, ttl, std::move(done));
+  });
+}
+
+void SessionManager::RenewLeaseAsync(std::string id, int64_t token,
+                                     std::chrono::milliseconds ttl,
+                                     Callback<Lease> done) {
+  impl_->leases_->Renew(std::move(id), token, ttl, std::move(done));
+}
+
+Result<Lease> SessionManager::RenewLease(const std::string& id, int64_t token,
+                                         std::chrono::milliseconds ttl) {
+  return impl_->Wait<Lease>([&](Callback<Lease> done) {
+    impl_->leases_->Renew(id, token, ttl, std::move(done));
+  });
+}
+
+void SessionManager::ReleaseLeaseAsync(std::string id, int64_t token,
+                                       DoneCallback done) {
+  impl_->leases_->Release(std::move(id), token, std::move(done));
+}
+
+Status SessionManager::ReleaseLease(const std::string& id, int64_t token) {
+  return impl_->WaitDone([&](DoneCallback done) {
+    impl_->leases_->Release(id, token, std::move(done));
+  });
 }
 
 void SessionManager::FindByPrincipalAsync(
@@ -157,5 +212,7 @@ Result<std::vector<Member>> SessionManager::Members() {
 CacheStats SessionManager::cache_stats() const {
   return impl_->cache_ != nullptr ? impl_->cache_->stats() : CacheStats{};
 }
+
+ManagerStats SessionManager::stats() const { return impl_->Stats(); }
 
 }  // namespace sessionkeeper

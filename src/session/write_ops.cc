@@ -66,6 +66,14 @@ struct CallState : std::enable_shared_from_this<Derived> {
   // created, or a touch that moved its deadline: "not found" and "expired"
   // are only reported from a synced read.
   bool synced = false;
+  // Lease checks that go into the same multi as the write (fenced writes).
+  std::vector<zk::Op> fence;
+
+  // A fenced write that ZooKeeper refused: counted, and never retried.
+  Status Fenced(const Status& s) {
+    impl->leases_->NoteFencedWrite();
+    return s;
+  }
 
   // True (and a synced re-read started) when `read` says the session is
   // missing or expired but the read was not synced yet.
@@ -171,14 +179,15 @@ struct RmwState : CallState<RmwState> {
     written.write_nonce = impl->NewNonce();
     from_version = read->stat.version;
     auto self = shared_from_this();
-    impl->store_->Write(written, from_version, [self](Result<zk::Stat> r) {
-      self->OnWrite(std::move(r));
-    });
+    impl->store_->Write(
+        written, from_version, fence,
+        [self](Result<zk::Stat> r) { self->OnWrite(std::move(r)); });
   }
 
   void OnWrite(Result<zk::Stat> stat) {
     if (stat.ok()) return done(StoredSession{written, *stat});
     const Status& s = stat.status();
+    if (s.IsFenced()) return done(Fenced(s));
     if (s.IsAborted()) {
       if (expected_version.has_value()) {
         return done(Status::Aborted("session " + Redacted(id) +
@@ -320,7 +329,7 @@ struct InvalidateState : CallState<InvalidateState> {
       return done(ExpiredError(id));
     }
     auto self = shared_from_this();
-    impl->store_->Delete(read->record, read->stat.version,
+    impl->store_->Delete(read->record, read->stat.version, fence,
                          [self](Status s) { self->OnDelete(s); });
   }
 
@@ -329,6 +338,7 @@ struct InvalidateState : CallState<InvalidateState> {
       impl->ForgetSession(id);
       return done(Status::Ok());
     }
+    if (s.IsFenced()) return done(Fenced(s));
     if (s.IsAborted()) return OnConflict(&InvalidateState::SyncThenStart, s);
     if (s.IsNotFound())
       return done(Status::NotFound("no session " + Redacted(id)));
@@ -399,7 +409,7 @@ struct RotateState : CallState<RotateState> {
     fresh.write_nonce = impl->NewNonce();
     auto self = shared_from_this();
     impl->store_->Rotate(
-        old_record, old_version, fresh,
+        old_record, old_version, fresh, fence,
         [self](Result<zk::Stat> r) { self->OnRotate(std::move(r)); });
   }
 
@@ -409,6 +419,7 @@ struct RotateState : CallState<RotateState> {
       return done(session::ToSession(fresh, 0));
     }
     const Status& s = r.status();
+    if (s.IsFenced()) return done(Fenced(s));
     // A version race on the old id, or (2^-128) a taken new id: both are
     // fixed by starting over.
     if (s.IsAborted() || s.IsAlreadyExists()) {
@@ -465,9 +476,11 @@ struct RotateState : CallState<RotateState> {
 
 void SessionManager::Impl::ReadModifyWrite(
     std::string id, RecordChange change,
-    std::optional<int32_t> expected_version, zk::Callback<StoredSession> done) {
+    std::optional<int32_t> expected_version, std::vector<zk::Op> fence,
+    zk::Callback<StoredSession> done) {
   auto state = std::make_shared<RmwState>();
   state->Init(this);
+  state->fence = std::move(fence);
   state->id = std::move(id);
   state->change = std::move(change);
   state->expected_version = expected_version;
@@ -525,10 +538,21 @@ void SessionManager::Impl::Create(CreateRequest request,
   state->Start();
 }
 
-void SessionManager::Impl::Invalidate(std::string id, DoneCallback done) {
+Result<std::vector<zk::Op>> SessionManager::Impl::FenceFor(
+    const std::string& id, std::optional<int64_t> lease_token) {
+  if (!lease_token.has_value()) return std::vector<zk::Op>{};
+  return leases_->Fence(id, *lease_token);
+}
+
+void SessionManager::Impl::Invalidate(std::string id,
+                                      std::optional<int64_t> lease_token,
+                                      DoneCallback done) {
   if (Status s = session::ValidateSessionId(id); !s.ok()) return done(s);
+  Result<std::vector<zk::Op>> fence = FenceFor(id, lease_token);
+  if (!fence.ok()) return done(fence.status());
   auto state = std::make_shared<InvalidateState>();
   state->Init(this);
+  state->fence = std::move(*fence);
   state->done = [this, id, done = std::move(done)](Status s) {
     if (s.ok()) {
       events_->Publish({SessionEventType::kInvalidated, id, "", "invalidated"});
@@ -539,10 +563,15 @@ void SessionManager::Impl::Invalidate(std::string id, DoneCallback done) {
   state->Start();
 }
 
-void SessionManager::Impl::RotateId(std::string id, Callback<Session> done) {
+void SessionManager::Impl::RotateId(std::string id,
+                                    std::optional<int64_t> lease_token,
+                                    Callback<Session> done) {
   if (Status s = session::ValidateSessionId(id); !s.ok()) return done(s);
+  Result<std::vector<zk::Op>> fence = FenceFor(id, lease_token);
+  if (!fence.ok()) return done(fence.status());
   auto state = std::make_shared<RotateState>();
   state->Init(this);
+  state->fence = std::move(*fence);
   state->done = [this, id, done = std::move(done)](Result<Session> rotated) {
     if (rotated.ok()) {
       events_->Publish(

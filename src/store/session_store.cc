@@ -27,6 +27,23 @@ bool FailedOnMissingIndexParent(const zk::MultiResult& result,
 
 Status StatusOf(const zk::MultiResult& result) { return result.status; }
 
+// The status of a multi whose last `fence_size` operations are a fence: a
+// failed fence check is Fenced, whatever ZooKeeper called it.
+Status StatusOf(const zk::MultiResult& result, size_t fence_size) {
+  if (!result.ok() && fence_size > 0 && !result.status.IsUnavailable() &&
+      result.failed_index + fence_size >= result.results.size() &&
+      result.failed_index < result.results.size()) {
+    return Status::Fenced(
+        "the lease token is no longer the session's lease; nothing was "
+        "written");
+  }
+  return result.status;
+}
+
+void Append(std::vector<zk::Op>& ops, const std::vector<zk::Op>& more) {
+  ops.insert(ops.end(), more.begin(), more.end());
+}
+
 }  // namespace
 
 SessionStore::SessionStore(zk::Client* client, StoreOptions options,
@@ -221,19 +238,36 @@ void SessionStore::Read(const std::string& id, zk::Callback<StoredSession> done,
 }
 
 void SessionStore::Write(const SessionRecord& record, int32_t expected_version,
+                         const std::vector<zk::Op>& fence,
                          zk::Callback<zk::Stat> done) {
   Result<std::string> bytes = Encode(record);
   if (!bytes.ok()) return done(bytes.status());
-  client_->Set(SessionPath(record.id), std::move(*bytes), expected_version,
-               [id = record.id, done = std::move(done)](Result<zk::Stat> r) {
-                 if (!r.ok()) {
-                   return done(session::RedactSessionIdIn(r.status(), id));
-                 }
-                 done(std::move(r));
-               });
+  if (fence.empty()) {
+    client_->Set(SessionPath(record.id), std::move(*bytes), expected_version,
+                 [id = record.id, done = std::move(done)](Result<zk::Stat> r) {
+                   if (!r.ok()) {
+                     return done(session::RedactSessionIdIn(r.status(), id));
+                   }
+                   done(std::move(r));
+                 });
+    return;
+  }
+  std::vector<zk::Op> ops;
+  ops.push_back(
+      zk::Op::Set(SessionPath(record.id), std::move(*bytes), expected_version));
+  Append(ops, fence);
+  client_->Multi(std::move(ops), [id = record.id, fence_size = fence.size(),
+                                  done =
+                                      std::move(done)](zk::MultiResult result) {
+    if (!result.ok()) {
+      return done(session::RedactSessionIdIn(StatusOf(result, fence_size), id));
+    }
+    done(result.results.front().stat);
+  });
 }
 
 void SessionStore::Delete(const SessionRecord& record, int32_t expected_version,
+                          const std::vector<zk::Op>& fence,
                           zk::DoneCallback done) {
   std::vector<zk::Op> ops;
   ops.push_back(zk::Op::Delete(SessionPath(record.id), expected_version));
@@ -242,22 +276,28 @@ void SessionStore::Delete(const SessionRecord& record, int32_t expected_version,
         PrincipalEntryPath(record.principal, record.id), zk::kAnyVersion));
   }
   const bool has_index = ops.size() > 1;
-  client_->Multi(ops, [this, record, expected_version, has_index,
+  Append(ops, fence);
+  client_->Multi(ops, [this, record, expected_version, has_index, fence,
                        done = std::move(done)](zk::MultiResult result) {
     if (has_index && FailedOnMissingIndexParent(result, 1)) {
       // The index entry is already gone; delete the session alone.
-      client_->Delete(SessionPath(record.id), expected_version,
-                      [id = record.id, done](Status s) {
-                        done(session::RedactSessionIdIn(s, id));
-                      });
+      std::vector<zk::Op> alone;
+      alone.push_back(zk::Op::Delete(SessionPath(record.id), expected_version));
+      Append(alone, fence);
+      client_->Multi(
+          std::move(alone),
+          [id = record.id, fence_size = fence.size(), done](zk::MultiResult r) {
+            done(session::RedactSessionIdIn(StatusOf(r, fence_size), id));
+          });
       return;
     }
-    done(session::RedactSessionIdIn(StatusOf(result), record.id));
+    done(session::RedactSessionIdIn(StatusOf(result, fence.size()), record.id));
   });
 }
 
 void SessionStore::Rotate(const SessionRecord& old_record, int32_t old_version,
                           const SessionRecord& new_record,
+                          const std::vector<zk::Op>& fence,
                           zk::Callback<zk::Stat> done) {
   Result<std::string> bytes = Encode(new_record);
   if (!bytes.ok()) return done(bytes.status());
@@ -271,13 +311,16 @@ void SessionStore::Rotate(const SessionRecord& old_record, int32_t old_version,
     ops.push_back(zk::Op::Create(
         PrincipalEntryPath(new_record.principal, new_record.id), ""));
   }
+  Append(ops, fence);
   MultiWithPrincipalParent(
       std::move(ops), new_record.principal, 3,
       [old_id = old_record.id, new_id = new_record.id,
+       fence_size = fence.size(),
        done = std::move(done)](zk::MultiResult result) {
         if (!result.ok()) {
           return done(session::RedactSessionIdIn(
-              session::RedactSessionIdIn(StatusOf(result), old_id), new_id));
+              session::RedactSessionIdIn(StatusOf(result, fence_size), old_id),
+              new_id));
         }
         done(zk::Stat{});
       });

@@ -58,19 +58,24 @@ class SessionStore {
   void Read(const std::string& id, zk::Callback<StoredSession> done,
             zk::WatchCallback watch = nullptr);
 
+  // Writes below take a `fence`: check operations (a lease node's
+  // existence) run in the same multi. When one fails the write fails with
+  // Fenced and changes nothing. Empty: an unfenced write.
+
   // Replaces the record if the znode is still at `expected_version`
   // (Aborted otherwise). The principal cannot change.
   void Write(const SessionRecord& record, int32_t expected_version,
-             zk::Callback<zk::Stat> done);
+             const std::vector<zk::Op>& fence, zk::Callback<zk::Stat> done);
 
   // Deletes the session and its index entry if at `expected_version`.
   void Delete(const SessionRecord& record, int32_t expected_version,
-              zk::DoneCallback done);
+              const std::vector<zk::Op>& fence, zk::DoneCallback done);
 
   // Atomically replaces `old_record` (at `old_version`) by `new_record`
   // under a new id, moving the index entry too.
   void Rotate(const SessionRecord& old_record, int32_t old_version,
-              const SessionRecord& new_record, zk::Callback<zk::Stat> done);
+              const SessionRecord& new_record, const std::vector<zk::Op>& fence,
+              zk::Callback<zk::Stat> done);
 
   // Ids in the principal's index (unfiltered: callers re-check each).
   void ListPrincipal(const std::string& principal,
