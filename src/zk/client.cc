@@ -15,6 +15,7 @@
 #include <zookeeper/zookeeper.h>
 
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <future>
@@ -73,12 +74,50 @@ int ToZkMode(CreateMode mode) {
   return ZOO_PERSISTENT;
 }
 
+// While no server answers, the C client logs an error for every connect
+// attempt, thousands a second across a few handles. Warnings pass at most
+// kWarningsPerSecond a second (process-wide); the rest are counted, logged
+// at verbose level, and summarised in the next second's first line.
+constexpr int kWarningsPerSecond = 5;
+
+bool AdmitWarning(int64_t* suppressed_before) {
+  static std::mutex mu;
+  static int64_t window_second = 0;
+  static int in_window = 0;
+  static int64_t suppressed = 0;
+  const int64_t now_second =
+      std::chrono::duration_cast<std::chrono::seconds>(
+          std::chrono::steady_clock::now().time_since_epoch())
+          .count();
+  std::lock_guard<std::mutex> lock(mu);
+  if (now_second != window_second) {
+    window_second = now_second;
+    in_window = 0;
+  }
+  if (++in_window > kWarningsPerSecond) {
+    ++suppressed;
+    return false;
+  }
+  *suppressed_before = suppressed;
+  suppressed = 0;
+  return true;
+}
+
 // The C client formats each line as "<time>:<pid>(<tid>):ZOO_<LEVEL>@...".
 void LogToGlog(const char* message) {
   const char* tag = std::strstr(message, "ZOO_");
   const char* text = tag != nullptr ? tag : message;
   if (std::strncmp(text, "ZOO_ERROR", 9) == 0 ||
       std::strncmp(text, "ZOO_WARN", 8) == 0) {
+    int64_t suppressed = 0;
+    if (!AdmitWarning(&suppressed)) {
+      VLOG(1) << "zookeeper: " << text;
+      return;
+    }
+    if (suppressed > 0) {
+      LOG(WARNING) << "zookeeper: " << suppressed
+                   << " more warnings were suppressed (rate limit)";
+    }
     LOG(WARNING) << "zookeeper: " << text;
   } else if (std::strncmp(text, "ZOO_INFO", 8) == 0) {
     VLOG(1) << "zookeeper: " << text;
@@ -312,11 +351,16 @@ class Client::Impl {
   }
 
   void NotifyLocked(const ConnectionEvent& event) {
-    std::vector<ConnectionListener> snapshot;
-    snapshot.reserve(listeners_.size());
-    for (const auto& entry : listeners_) snapshot.push_back(entry.second);
-    executor_.Post([snapshot = std::move(snapshot), event] {
-      for (const auto& listener : snapshot) listener(event);
+    // The listeners are looked up when the event is delivered, not when it
+    // is queued: a listener removed meanwhile is not called.
+    executor_.Post([this, event] {
+      std::vector<ConnectionListener> current;
+      {
+        std::lock_guard<std::mutex> lock(state_mu_);
+        current.reserve(listeners_.size());
+        for (const auto& entry : listeners_) current.push_back(entry.second);
+      }
+      for (const auto& listener : current) listener(event);
     });
   }
 
@@ -1169,9 +1213,18 @@ Client::ListenerId Client::AddConnectionListener(ConnectionListener listener) {
 }
 
 void Client::RemoveConnectionListener(ListenerId id) {
-  std::lock_guard<std::mutex> lock(impl_->state_mu_);
-  std::erase_if(impl_->listeners_,
-                [id](const auto& entry) { return entry.first == id; });
+  {
+    std::lock_guard<std::mutex> lock(impl_->state_mu_);
+    std::erase_if(impl_->listeners_,
+                  [id](const auto& entry) { return entry.first == id; });
+  }
+  if (impl_->executor_.IsCurrentThread()) return;
+  // A delivery may be running right now on the callback thread: wait for
+  // it, so the caller can free what the listener uses once this returns.
+  std::promise<void> passed;
+  std::future<void> barrier = passed.get_future();
+  impl_->executor_.Post([&passed] { passed.set_value(); });
+  barrier.wait();
 }
 
 std::optional<Client::SessionCredentials> Client::session_credentials() const {

@@ -112,6 +112,8 @@ class Client {
   // Listeners run on the callback thread, in registration order.
   using ListenerId = uint64_t;
   ListenerId AddConnectionListener(ConnectionListener listener);
+  // After it returns the listener is never called again (off the callback
+  // thread it waits for a delivery in progress to end).
   void RemoveConnectionListener(ListenerId id);
 
   // The ZooKeeper session's id and password, so a test can steal and close

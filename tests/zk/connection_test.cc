@@ -24,12 +24,14 @@ using SteadyClock = std::chrono::steady_clock;
 // Records connection events with the time they were delivered.
 class ConnectionLog {
  public:
-  explicit ConnectionLog(Client& client) {
-    client.AddConnectionListener([this](const ConnectionEvent& e) {
+  explicit ConnectionLog(Client& client) : client_(client) {
+    id_ = client.AddConnectionListener([this](const ConnectionEvent& e) {
       std::lock_guard<std::mutex> lock(mu_);
       events_.push_back({e, SteadyClock::now()});
     });
   }
+  // Declared after the client, so destroyed first: stop listening.
+  ~ConnectionLog() { client_.RemoveConnectionListener(id_); }
   struct Entry {
     ConnectionEvent event;
     SteadyClock::time_point at;
@@ -51,6 +53,8 @@ class ConnectionLog {
   }
 
  private:
+  Client& client_;
+  Client::ListenerId id_ = 0;
   mutable std::mutex mu_;
   std::vector<Entry> events_;
 };
