@@ -220,8 +220,7 @@ TEST_F(LeaseTest, ALeaseEndsWithItsHoldersZooKeeperSession) {
   Result<LeaseAttempt> lease =
       a_->AcquireLease(id_, "alice", milliseconds(600000));
   ASSERT_TRUE(lease.ok() && lease->acquired);
-  auto credentials =
-      SessionManagerTestPeer::client(*a_).session_credentials();
+  auto credentials = SessionManagerTestPeer::client(*a_).session_credentials();
   ASSERT_TRUE(credentials.has_value());
   ASSERT_TRUE(zk::ExpireSessionForTesting(testing::SharedZkConnectString(),
                                           *credentials, milliseconds(10000))
@@ -242,6 +241,40 @@ TEST_F(LeaseTest, ALeaseEndsWithItsHoldersZooKeeperSession) {
   EXPECT_TRUE(
       a_->Mutate(id_, Set("late", lease->lease.token)).status().IsFenced());
   EXPECT_EQ(Stored(id_), "");
+}
+
+TEST(LeaseLocalTimerTest, LeasesAreLostWhenTheLocalSessionTimerFires) {
+  // Disconnected for the whole session timeout, the holder cannot know
+  // whether the server has expired its session (and given the lease to
+  // someone else): it must stop using the lease by then, not when it hears
+  // from the server again.
+  auto server = testing::ZkServer::Start(testing::ZkServer::Mode::kStandalone);
+  ASSERT_TRUE(server.ok()) << server.status();
+  SessionManagerOptions options = ManagerOptions(UniqueTestPath("lease-timer"));
+  options.connect_string = (*server)->connect_string();
+  options.zk_session_timeout = milliseconds(2000);
+  options.operation_timeout = milliseconds(60000);
+  auto manager = OpenManager(options);
+  ASSERT_NE(manager, nullptr);
+  Result<Session> created = manager->Create({});
+  ASSERT_TRUE(created.ok());
+  Result<LeaseAttempt> lease =
+      manager->AcquireLease(created->id, "alice", milliseconds(600000));
+  ASSERT_TRUE(lease.ok() && lease->acquired);
+
+  ASSERT_TRUE((*server)->StopAll().ok());
+  ASSERT_TRUE(
+      PollUntil([&] { return manager->stats().lifecycle.leases_lost == 1; },
+                milliseconds(20000)));
+  EXPECT_EQ(manager->stats().lifecycle.leases_held, 0u);
+  // Refused at once, locally: ZooKeeper is still down, and the operation
+  // timeout (60 s) would otherwise keep the call waiting.
+  const auto started = std::chrono::steady_clock::now();
+  Mutation m;
+  m.set["k"] = "late";
+  m.lease_token = lease->lease.token;
+  EXPECT_TRUE(manager->Mutate(created->id, m).status().IsFenced());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, milliseconds(5000));
 }
 
 TEST_F(LeaseTest, AMissingSessionHasNoLease) {
