@@ -142,12 +142,16 @@ TEST_F(QuorumLossTest, ReadsFailUnavailableWhileTheQuorumIsGone) {
   ASSERT_TRUE(KillServer(followers[0]).ok());
   ASSERT_TRUE(KillServer(followers[1]).ok());
   // The lone leader gives up after syncLimit ticks and drops its clients;
-  // from then on no server serves this client.
+  // from then on no server serves this client. Until then it still serves
+  // (a client that lost a killed follower may reconnect to it), so wait
+  // for the step-down itself, not just for a disconnect.
   zk::Client& zk = client->zk_client();
+  ASSERT_TRUE(PollUntil([&] { return !ensemble().Leader().ok(); },
+                        milliseconds(15000)));
   ASSERT_TRUE(
       PollUntil([&] { return zk.state() != zk::ConnectionState::kConnected; },
                 milliseconds(15000)));
-  history().Note("client 0 disconnected");
+  history().Note("no leader; client 0 disconnected");
 
   for (ReadConsistency level :
        {ReadConsistency::kLinearizable, ReadConsistency::kSequential,
