@@ -15,6 +15,8 @@ namespace {
 // Child events of a busy bucket are coalesced into one re-list.
 constexpr std::chrono::milliseconds kRelistDelay{100};
 constexpr std::chrono::milliseconds kRetryDelay{500};
+// Expiry markers older than one to two sweep periods are removed.
+constexpr std::chrono::milliseconds kMarkerSweepPeriod{5 * 60 * 1000};
 }  // namespace
 
 ExpiryScheduler::ExpiryScheduler(Deps deps) : deps_(std::move(deps)) {}
@@ -156,10 +158,18 @@ void ExpiryScheduler::Forget(const std::string& id, uint32_t bucket) {
 
 void ExpiryScheduler::Tick() {
   std::vector<std::pair<std::string, uint32_t>> due;
+  bool sweep_due = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopped_) return;
     const int64_t now = deps_.clock->NowMillis();
+    // By the steady clock: markers age in real time, whatever the injected
+    // clock does.
+    const auto steady_now = std::chrono::steady_clock::now();
+    if (steady_now >= next_sweep_) {
+      sweep_due = next_sweep_ != std::chrono::steady_clock::time_point{};
+      next_sweep_ = steady_now + kMarkerSweepPeriod;
+    }
     while (!schedule_.empty() && schedule_.begin()->first <= now) {
       auto [id, bucket] = schedule_.begin()->second;
       schedule_.erase(schedule_.begin());
@@ -173,19 +183,15 @@ void ExpiryScheduler::Tick() {
     }
   }
   for (auto& [id, bucket] : due) Check(id, bucket);
+  if (sweep_due) SweepMarkers();
   deps_.timer->RunAfter(deps_.granularity, [this] { Tick(); });
 }
 
 void ExpiryScheduler::Check(const std::string& id, uint32_t bucket) {
-  const auto done_checking = [this, id] {
-    std::lock_guard<std::mutex> lock(mu_);
-    checking_.erase(id);
-  };
   // A fresh read: the deadline may have moved since it was scheduled.
-  deps_.store->Read(id, [this, id, bucket,
-                         done_checking](Result<store::StoredSession> r) {
+  deps_.store->Read(id, [this, id, bucket](Result<store::StoredSession> r) {
     if (!r.ok()) {
-      done_checking();
+      DoneChecking(id);
       if (r.status().IsUnavailable()) {
         Schedule(id, bucket, deps_.clock->NowMillis() + kRetryDelay.count());
       } else {
@@ -195,35 +201,132 @@ void ExpiryScheduler::Check(const std::string& id, uint32_t bucket) {
     }
     const int64_t now = deps_.clock->NowMillis();
     if (!session::IsExpired(r->record, now)) {
-      done_checking();
+      DoneChecking(id);
       return Schedule(id, bucket, session::ExpiresAtMs(r->record));
     }
-    const bool absolute =
+    Result<std::string> nonce = session::NewSessionId();
+    if (!nonce.ok()) {
+      DoneChecking(id);
+      LOG(ERROR) << "expiry: " << nonce.status();
+      return Schedule(id, bucket, now + kRetryDelay.count());
+    }
+    Expiry expiry;
+    expiry.id = id;
+    expiry.bucket = bucket;
+    expiry.principal = r->record.principal;
+    expiry.absolute =
         r->record.max_lifetime_ms > 0 &&
         now >= r->record.created_at_ms + r->record.max_lifetime_ms;
-    const std::string principal = r->record.principal;
+    expiry.marker = deps_.self + "\n" + *nonce;
     // Versioned: a touch that landed after our read wins, and the session
-    // lives on.
+    // lives on. The marker commits with the delete: if the reply is lost,
+    // reading it back says whether this delete won.
+    const std::vector<zk::Op> marker = {
+        zk::Op::Create(deps_.store->ExpiryMarkerPath(id), expiry.marker)};
     deps_.store->Delete(
-        r->record, r->stat.version, /*fence=*/{},
-        [this, id, bucket, absolute, principal, done_checking](Status s) {
-          done_checking();
-          if (s.ok()) {
-            {
-              std::lock_guard<std::mutex> lock(mu_);
-              ++expired_;
-            }
-            Forget(id, bucket);
-            deps_.forget(id);
-            deps_.events->Publish({SessionEventType::kExpired, id, principal,
-                                   absolute ? "absolute" : "idle"});
-            return;
+        r->record, r->stat.version, marker,
+        [this, expiry = std::move(expiry)](Status s) {
+          if (s.ok()) return Won(expiry);
+          if (s.IsUnavailable() && s.outcome_unknown()) {
+            return Resolve(expiry);
           }
-          if (s.IsAborted()) return Check(id, bucket);    // Touched: re-judge.
-          if (s.IsNotFound()) return Forget(id, bucket);  // Someone else.
-          Schedule(id, bucket, deps_.clock->NowMillis() + kRetryDelay.count());
+          DoneChecking(expiry.id);
+          if (s.IsAborted())
+            return Check(expiry.id, expiry.bucket);  // Touched.
+          if (s.IsNotFound() || s.IsFenced()) {
+            return Forget(expiry.id, expiry.bucket);  // Someone else.
+          }
+          Schedule(expiry.id, expiry.bucket,
+                   deps_.clock->NowMillis() + kRetryDelay.count());
         });
   });
+}
+
+void ExpiryScheduler::Resolve(const Expiry& expiry) {
+  // Through the leader first: after a lost reply the client may be on a
+  // server that has not applied the delete yet, and a plain read there
+  // would miss the marker. A multi is ordered after every transaction the
+  // leader committed before it, the delete included.
+  const std::string marker_path = deps_.store->ExpiryMarkerPath(expiry.id);
+  deps_.client->Multi(
+      {zk::Op::Check(marker_path, zk::kAnyVersion)},
+      [this, expiry, marker_path](zk::MultiResult barrier) {
+        if (barrier.status.IsUnavailable()) return RetryResolve(expiry);
+        if (!barrier.ok()) return NotApplied(expiry);  // No marker.
+        deps_.client->Get(marker_path,
+                          [this, expiry](Result<zk::NodeData> marker) {
+                            if (marker.ok() && marker->data == expiry.marker) {
+                              return Won(expiry);
+                            }
+                            if (marker.status().IsUnavailable()) {
+                              return RetryResolve(expiry);
+                            }
+                            NotApplied(expiry);  // Another member's marker.
+                          });
+      });
+}
+
+void ExpiryScheduler::RetryResolve(const Expiry& expiry) {
+  deps_.timer->RunAfter(kRetryDelay, [this, expiry] { Resolve(expiry); });
+}
+
+void ExpiryScheduler::NotApplied(const Expiry& expiry) {
+  // Judge the session again: it may still be there, or be gone by another
+  // member's hand.
+  DoneChecking(expiry.id);
+  Schedule(expiry.id, expiry.bucket, deps_.clock->NowMillis());
+}
+
+void ExpiryScheduler::Won(const Expiry& expiry) {
+  DoneChecking(expiry.id);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++expired_;
+  }
+  Forget(expiry.id, expiry.bucket);
+  deps_.forget(expiry.id);
+  deps_.events->Publish({SessionEventType::kExpired, expiry.id,
+                         expiry.principal,
+                         expiry.absolute ? "absolute" : "idle"});
+  // The marker has done its job. One left by a crash is swept later.
+  deps_.client->Delete(deps_.store->ExpiryMarkerPath(expiry.id),
+                       zk::kAnyVersion, [](const Status&) {});
+}
+
+void ExpiryScheduler::DoneChecking(const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  checking_.erase(id);
+}
+
+void ExpiryScheduler::SweepMarkers() {
+  deps_.client->GetChildren(
+      deps_.store->ExpiringPath(), [this](Result<zk::Children> children) {
+        if (!children.ok()) return;  // Next sweep.
+        std::vector<std::string> stale;
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          std::set<std::string> seen;
+          for (const std::string& id : children->names) {
+            if (!session::ValidateSessionId(id).ok() ||
+                owned_.count(session::SessionBucket(
+                    id, deps_.store->bucket_count())) == 0) {
+              continue;
+            }
+            // Left since the previous sweep: its writer crashed between
+            // the delete and the clean-up, or gave up resolving it.
+            if (sweep_candidates_.count(id) > 0) {
+              stale.push_back(id);
+            } else {
+              seen.insert(id);
+            }
+          }
+          sweep_candidates_ = std::move(seen);
+        }
+        for (const std::string& id : stale) {
+          deps_.client->Delete(deps_.store->ExpiryMarkerPath(id),
+                               zk::kAnyVersion, [](const Status&) {});
+        }
+      });
 }
 
 }  // namespace sessionkeeper::lifecycle

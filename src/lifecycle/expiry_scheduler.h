@@ -7,7 +7,12 @@
 // re-reads the session (a touch elsewhere moves the deadline; the session
 // is then rescheduled, never deleted while alive) and deletes it with the
 // version it read: a concurrent touch makes the delete fail and the session
-// lives. The manager whose delete won publishes the kExpired event.
+// lives. The manager whose delete won publishes the kExpired event. The
+// delete's multi also creates <root>/expiring/<id> holding this member's
+// name and a nonce, so a delete whose reply was lost (connection loss) is
+// resolved by reading the marker back: the event is neither lost nor
+// doubled. Markers are deleted after the event; ones left by a crash are
+// swept by the bucket's owner after one to two sweep periods.
 //
 // Thread-safe. Work runs on the timer thread and the client's callback
 // thread; every step is asynchronous.
@@ -68,6 +73,23 @@ class ExpiryScheduler {
   void Load(const std::string& id, uint32_t bucket);
   void Schedule(const std::string& id, uint32_t bucket, int64_t deadline_ms);
   void Check(const std::string& id, uint32_t bucket);
+  // One expiry delete in flight.
+  struct Expiry {
+    std::string id;
+    uint32_t bucket = 0;
+    std::string principal;
+    bool absolute = false;
+    std::string marker;  // The marker's content: member name and nonce.
+  };
+  // The delete's outcome is unknown: read the marker back.
+  void Resolve(const Expiry& expiry);
+  void RetryResolve(const Expiry& expiry);
+  // The delete did not apply: judge the session again.
+  void NotApplied(const Expiry& expiry);
+  // The delete applied: count, forget, publish, remove the marker.
+  void Won(const Expiry& expiry);
+  void DoneChecking(const std::string& id);
+  void SweepMarkers();
   void Forget(const std::string& id, uint32_t bucket);
   bool Owns(uint32_t bucket) const;
 
@@ -81,6 +103,8 @@ class ExpiryScheduler {
   // Deadline (ms, by the injected clock) -> (id, bucket).
   std::multimap<int64_t, std::pair<std::string, uint32_t>> schedule_;
   std::unordered_set<std::string> checking_;
+  std::chrono::steady_clock::time_point next_sweep_{};
+  std::set<std::string> sweep_candidates_;  // Markers seen by the last sweep.
   uint64_t expired_ = 0;
 };
 

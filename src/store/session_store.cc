@@ -89,7 +89,8 @@ Result<std::unique_ptr<SessionStore>> SessionStore::Open(zk::Client* client,
 }
 
 Status SessionStore::InitLayout() {
-  for (const char* dir : {"sessions", "principals", "leases", "members"}) {
+  for (const char* dir :
+       {"sessions", "principals", "leases", "members", "expiring"}) {
     SK_RETURN_IF_ERROR(
         client_->EnsurePathSync(zk::JoinPath(options_.root, dir)));
   }
@@ -118,6 +119,14 @@ Status SessionStore::InitLayout() {
 std::string SessionStore::BucketPath(uint32_t bucket) const {
   return options_.root + "/sessions/" +
          session::BucketName(bucket, bucket_count_);
+}
+
+std::string SessionStore::ExpiringPath() const {
+  return zk::JoinPath(options_.root, "expiring");
+}
+
+std::string SessionStore::ExpiryMarkerPath(const std::string& id) const {
+  return ExpiringPath() + "/" + id;
 }
 
 std::string SessionStore::SessionPath(const std::string& id) const {

@@ -6,6 +6,9 @@
 //   <root>/principals/<key>/<id>     empty; <key> = PrincipalKey(principal),
 //                                    parents are container znodes
 //   <root>/leases, <root>/members    (cluster lifecycle)
+//   <root>/expiring/<id>             written in the same multi as an expiry
+//                                    delete, so a delete whose reply was lost
+//                                    can tell whether it applied
 //
 // A session and its principal-index entry change together in one multi, so
 // there is never an orphaned index entry or a half-rotated id.
@@ -101,6 +104,8 @@ class SessionStore {
 
   std::string SessionPath(const std::string& id) const;
   std::string BucketPath(uint32_t bucket) const;
+  std::string ExpiringPath() const;
+  std::string ExpiryMarkerPath(const std::string& id) const;
   std::string PrincipalPath(const std::string& principal) const;
   std::string PrincipalEntryPath(const std::string& principal,
                                  const std::string& id) const;

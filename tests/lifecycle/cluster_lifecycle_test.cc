@@ -87,10 +87,11 @@ class ClusterLifecycleTest : public ::testing::Test {
   }
 
   ManualClock clock_;
+  // Before the managers: their listeners write to it until they close.
+  EventCounter events_;
   SessionManagerOptions options_;
   std::vector<std::unique_ptr<SessionManager>> managers_;
   std::unique_ptr<zk::Client> raw_;
-  EventCounter events_;
 };
 
 TEST_F(ClusterLifecycleTest, EveryManagerSeesTheLiveMembers) {
@@ -161,6 +162,66 @@ TEST_F(ClusterLifecycleTest, SessionsOfADeadMemberStillExpire) {
       PollUntil([&] { return events_.Count(SessionEventType::kExpired) >= 20; },
                 milliseconds(20000)));
   for (const std::string& id : ids) EXPECT_FALSE(Exists(id));
+}
+
+// The expiry delete applies but its reply is lost (as when the server dies
+// mid-delete): the marker written with it says it won, so the event still
+// fires, once, and the marker is cleaned up.
+TEST_F(ClusterLifecycleTest, AnExpiryWhoseReplyIsLostStillFiresOnce) {
+  CreateRequest request;
+  request.max_idle = milliseconds(1000);
+  Result<Session> s = managers_[0]->Create(request);
+  ASSERT_TRUE(s.ok());
+  for (auto& m : managers_) {
+    SessionManagerTestPeer::client(*m).faults_for_testing().lose_write_replies =
+        1;
+  }
+  clock_.Advance(1001);
+  ASSERT_TRUE(PollUntil(
+      [&] { return events_.Count(SessionEventType::kExpired, s->id) >= 1; },
+      milliseconds(10000)));
+  EXPECT_FALSE(Exists(s->id));
+  int lost_replies = 0;
+  for (auto& m : managers_) {
+    lost_replies += 1 - SessionManagerTestPeer::client(*m)
+                            .faults_for_testing()
+                            .lose_write_replies.load();
+  }
+  EXPECT_EQ(lost_replies, 1) << "the delete's reply was the one lost";
+  const std::string expiring =
+      SessionManagerTestPeer::store(*managers_[0]).ExpiringPath();
+  ASSERT_TRUE(
+      PollUntil([&] { return raw_->GetChildrenSync(expiring)->names.empty(); },
+                milliseconds(10000)));
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(raw_->SyncSync("/").ok());
+  EXPECT_EQ(events_.Count(SessionEventType::kExpired, s->id), 1);
+}
+
+// The expiry delete never reaches ZooKeeper, yet reports a connection loss:
+// no marker, so the session is judged again and expires, once.
+TEST_F(ClusterLifecycleTest, AnExpiryThatWasNeverSentIsRetried) {
+  CreateRequest request;
+  request.max_idle = milliseconds(1000);
+  Result<Session> s = managers_[0]->Create(request);
+  ASSERT_TRUE(s.ok());
+  for (auto& m : managers_) {
+    SessionManagerTestPeer::client(*m).faults_for_testing().drop_writes_unsent =
+        1;
+  }
+  clock_.Advance(1001);
+  ASSERT_TRUE(PollUntil(
+      [&] { return events_.Count(SessionEventType::kExpired, s->id) >= 1; },
+      milliseconds(10000)));
+  EXPECT_FALSE(Exists(s->id));
+  int dropped = 0;
+  for (auto& m : managers_) {
+    dropped += 1 - SessionManagerTestPeer::client(*m)
+                       .faults_for_testing()
+                       .drop_writes_unsent.load();
+  }
+  EXPECT_EQ(dropped, 1) << "the first delete was the one dropped";
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(raw_->SyncSync("/").ok());
+  EXPECT_EQ(events_.Count(SessionEventType::kExpired, s->id), 1);
 }
 
 TEST_F(ClusterLifecycleTest, AbsoluteExpiryIsReportedAsSuch) {
