@@ -42,7 +42,7 @@ Status ValidateLeaseArgs(const std::string& id, std::chrono::milliseconds ttl) {
 }
 
 Status ValidateToken(int64_t token) {
-  if (token < 0 || token > INT32_MAX) {
+  if (token < 1 || token > int64_t{INT32_MAX} + 1) {
     return Status::InvalidArgument("lease token out of range");
   }
   return Status::Ok();
@@ -67,7 +67,7 @@ std::string LeaseManager::LeasePath(const std::string& id,
                                     int64_t token) const {
   char name[32];
   std::snprintf(name, sizeof(name), "l-%010lld",
-                static_cast<long long>(token));  // ZooKeeper's format.
+                static_cast<long long>(token - 1));  // ZooKeeper's format.
   return ParentPath(id) + "/" + name;
 }
 
@@ -77,8 +77,8 @@ int64_t LeaseManager::TokenOf(const std::string& name) {
   const char* end = name.data() + name.size();
   int64_t token = -1;
   auto [ptr, ec] = std::from_chars(begin, end, token);
-  if (ec != std::errc() || ptr != end || begin == end) return -1;
-  return token;
+  if (ec != std::errc() || ptr != end || begin == end || token < 0) return -1;
+  return token + 1;  // Tokens start at 1: 0 means "not yours" in a Lease.
 }
 
 // --- Acquire ----------------------------------------------------------------

@@ -75,7 +75,8 @@ class LeaseManager {
 
   std::string ParentPath(const std::string& id) const;
   std::string LeasePath(const std::string& id, int64_t token) const;
-  // The token of a lease node name ("l-0000000042" -> 42), or -1.
+  // The token of a lease node name: its sequence plus one, so that tokens
+  // start at 1 ("l-0000000042" -> 43), or -1.
   static int64_t TokenOf(const std::string& name);
 
   static constexpr std::chrono::milliseconds kMaxTtl{24 * 3600 * 1000};

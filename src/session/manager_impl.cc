@@ -557,7 +557,7 @@ void SessionManager::Impl::Flush(DoneCallback done) {
   for (auto& [id, change] : batch) {
     ReadModifyWrite(
         id,
-        [change](SessionRecord& record, int64_t) {
+        [change = change](SessionRecord& record, int64_t) {
           change.ApplyTo(record);
           return Status::Ok();
         },

@@ -75,6 +75,7 @@ TEST_F(LeaseTest, ASecondHolderIsToldWhoHoldsItAndUntilWhen) {
   Result<LeaseAttempt> first = a_->AcquireLease(id_, "alice", kTtl);
   ASSERT_TRUE(first.ok()) << first.status();
   ASSERT_TRUE(first->acquired);
+  EXPECT_EQ(first->lease.token, 1) << "the first lease of a session";
   EXPECT_EQ(first->lease.holder, "alice");
   EXPECT_EQ(first->lease.expires_at_ms, clock_.NowMillis() + kTtl.count());
 
@@ -315,9 +316,10 @@ TEST_F(LeaseTest, ACorruptLeaseIsReportedAndNotTakenOver) {
   ASSERT_TRUE(lease.ok() && lease->acquired);
   auto raw = OpenConnectedClient();
   ASSERT_NE(raw, nullptr);
+  // The lease's node: its sequence is the token minus one.
   char name[32];
   std::snprintf(name, sizeof(name), "l-%010lld",
-                static_cast<long long>(lease->lease.token));
+                static_cast<long long>(lease->lease.token - 1));
   const std::string path = root_ + "/leases/" + id_ + "/" + name;
   ASSERT_TRUE(raw->SetSync(path, "garbage", -1).ok());
   clock_.Advance(kTtl.count() * 10);
