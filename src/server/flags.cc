@@ -29,9 +29,17 @@ DEFINE_string(auth_token_file, "",
 DEFINE_int32(threads, 0,
              "Event-loop threads serving HTTP; 0: one per CPU core (at most "
              "16).");
-DEFINE_int64(cache_entries, 100000,
-             "Session cache size. Accepted, not used yet: this build's "
-             "SessionManager has no cache setting.");
+DEFINE_int64(cache_entries, 10000,
+             "Most sessions kept in the watch-invalidated read cache; 0 "
+             "disables it. Each holds a ZooKeeper watch, and the watches must "
+             "fit in one packet of --zk_max_packet_bytes on reconnect: about "
+             "(length of --root + 40) bytes each, within 3/4 of it. The "
+             "daemon refuses to start otherwise.");
+DEFINE_int64(cache_max_bytes, int64_t{64} * 1024 * 1024,
+             "Most bytes of session data kept in the read cache.");
+DEFINE_int64(zk_max_packet_bytes, int64_t{1024} * 1024,
+             "The ZooKeeper servers' jute.maxbuffer (their default is 1 MiB). "
+             "Raise it only together with the servers' setting.");
 DEFINE_string(write_mode, "through",
               "through: a write returns once ZooKeeper acknowledged it. "
               "behind: writes are buffered and flushed every "
@@ -50,6 +58,10 @@ DEFINE_int64(max_session_bytes, int64_t{512} * 1024,
 DEFINE_int64(idle_timeout_s, 60,
              "Seconds without progress after which a connection is closed "
              "(idle keep-alive and slow clients alike).");
+DEFINE_int64(request_read_timeout_s, 30,
+             "Seconds within which a request must arrive completely (request "
+             "line, headers and body) from its first byte; a client that "
+             "sends it more slowly is disconnected without an answer.");
 DEFINE_int64(request_timeout_s, 10,
              "Seconds a request may wait for ZooKeeper before it is answered "
              "503 with Retry-After.");
@@ -224,8 +236,18 @@ Result<ServerConfig> ServerConfigFromFlags() {
     config.threads = static_cast<int>(cores == 0 ? 1 : std::min(cores, 16U));
   }
   SK_RETURN_IF_ERROR(
-      CheckRange("cache_entries", FLAGS_cache_entries, 0, int64_t{1} << 40));
-  config.cache_entries = FLAGS_cache_entries;
+      CheckRange("cache_entries", FLAGS_cache_entries, 0, int64_t{1} << 30));
+  config.manager.cache_max_entries = static_cast<size_t>(FLAGS_cache_entries);
+  SK_RETURN_IF_ERROR(CheckRange("cache_max_bytes", FLAGS_cache_max_bytes, 1,
+                                int64_t{1} << 40));
+  config.manager.cache_max_bytes = static_cast<size_t>(FLAGS_cache_max_bytes);
+  // ZooKeeper's own bounds for jute.maxbuffer are loose; a packet must at
+  // least hold one session (see --max_session_bytes).
+  SK_RETURN_IF_ERROR(CheckRange("zk_max_packet_bytes",
+                                FLAGS_zk_max_packet_bytes, int64_t{64} * 1024,
+                                int64_t{1} << 30));
+  config.manager.zk_max_packet_bytes =
+      static_cast<size_t>(FLAGS_zk_max_packet_bytes);
 
   if (FLAGS_write_mode == "through") {
     config.manager.write_mode = WriteMode::kWriteThrough;
@@ -256,6 +278,10 @@ Result<ServerConfig> ServerConfigFromFlags() {
   SK_RETURN_IF_ERROR(
       CheckRange("idle_timeout_s", FLAGS_idle_timeout_s, 1, 86400));
   config.idle_timeout = std::chrono::seconds(FLAGS_idle_timeout_s);
+  SK_RETURN_IF_ERROR(CheckRange("request_read_timeout_s",
+                                FLAGS_request_read_timeout_s, 1, 86400));
+  config.request_read_timeout =
+      std::chrono::seconds(FLAGS_request_read_timeout_s);
   SK_RETURN_IF_ERROR(
       CheckRange("request_timeout_s", FLAGS_request_timeout_s, 1, 3600));
   config.request_timeout = std::chrono::seconds(FLAGS_request_timeout_s);

@@ -3,10 +3,12 @@
 
 #include <event2/buffer.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/util.h>
 #include <glog/logging.h>
 #include <unistd.h>
 
 #include <future>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -42,6 +44,21 @@ std::optional<std::string> Header(evhttp_request* request, const char* name) {
   return std::string(value);
 }
 
+// Every value of header `name`, joined by ", " (nullopt when absent): a
+// repeated header must not be settled by whichever copy comes first, since
+// a proxy in front may have picked another.
+std::optional<std::string> AllValues(evhttp_request* request,
+                                     const char* name) {
+  std::optional<std::string> values;
+  const evkeyvalq* headers = evhttp_request_get_input_headers(request);
+  for (const evkeyval* h = headers->tqh_first; h != nullptr;
+       h = h->next.tqe_next) {
+    if (evutil_ascii_strcasecmp(h->key, name) != 0) continue;
+    values = values.has_value() ? *values + ", " + h->value : h->value;
+  }
+  return values;
+}
+
 // True when the request announces a body that libevent 2.1 did not read:
 // it reads bodies of POST, PUT and PATCH only.
 bool UnreadBody(evhttp_request* request, Method method) {
@@ -59,6 +76,10 @@ bool UnreadBody(evhttp_request* request, Method method) {
 // bit 15): otherwise libevent itself answers 501, a 5xx this service must
 // never send. The router answers 405 instead.
 constexpr ev_uint16_t kAllMethods = 0xffff;
+
+// How often connections are checked for requests that arrive too slowly
+// (and for connections evhttp has closed).
+constexpr timeval kSweepInterval = {1, 0};
 
 }  // namespace
 
@@ -91,6 +112,12 @@ Status HttpLoop::Start(int listen_fd) {
   evhttp_set_flags(http_, EVHTTP_SERVER_LINGERING_CLOSE);
   evhttp_set_default_content_type(http_, "application/json");
   evhttp_set_gencb(http_, &HttpLoop::OnRequest, this);
+  evhttp_set_bevcb(http_, &HttpLoop::NewBufferevent, this);
+  sweep_ = event_new(loop_->base(), -1, EV_PERSIST, &HttpLoop::OnSweep, this);
+  if (sweep_ == nullptr) {
+    return Status::Internal("event_new failed");
+  }
+  event_add(sweep_, &kSweepInterval);
 
   const auto timeout_us = std::chrono::duration_cast<std::chrono::microseconds>(
                               config_->request_timeout)
@@ -163,11 +190,16 @@ void HttpLoop::StopOnLoop() {
   while (!calls_.empty()) {
     Finish(calls_.begin()->first, UnavailableResponse("shutting down"));
   }
+  if (sweep_ != nullptr) {
+    event_free(sweep_);
+    sweep_ = nullptr;
+  }
   if (http_ != nullptr) {
     evhttp_free(http_);  // Closes the listener and every connection.
     http_ = nullptr;
     bound_ = nullptr;
   }
+  ReleaseConnections();
   unwritten_.clear();
   unwritten_total_ = 0;
   UpdatePending();
@@ -188,6 +220,10 @@ void HttpLoop::HandleRequest(evhttp_request* request) {
   calls_.emplace(call->id, std::move(owned));
   metrics_->RequestStarted();
 
+  if (Connection* c = FindConnection(request)) {
+    c->reading = false;
+    c->busy = true;
+  }
   if (evhttp_connection* connection = evhttp_request_get_connection(request)) {
     // A new request on a connection means its previous answer was written.
     auto [it, inserted] = unwritten_.try_emplace(connection, 0);
@@ -225,6 +261,7 @@ void HttpLoop::HandleRequest(evhttp_request* request) {
   }
 
   const Method method = ToMethod(evhttp_request_get_command(request));
+  std::optional<std::string> lease_token = AllValues(request, "X-Lease-Token");
   if (UnreadBody(request, method)) {
     // libevent reads no body for this method, so its bytes would be parsed
     // as the next request on the connection (a request-smuggling hole
@@ -237,7 +274,8 @@ void HttpLoop::HandleRequest(evhttp_request* request) {
   RouteResult routed = RouteRequest(
       method, path,
       raw_query != nullptr ? std::optional<std::string_view>(raw_query)
-                           : std::nullopt);
+                           : std::nullopt,
+      lease_token.has_value());
   call->route = routed.request.route;
   if (routed.error.has_value()) {
     // After an unknown method (CONNECT, ...) libevent cannot tell where
@@ -249,7 +287,7 @@ void HttpLoop::HandleRequest(evhttp_request* request) {
   Request req;
   req.routed = std::move(routed.request);
   req.if_match = Header(request, "If-Match");
-  req.has_lease_token = Header(request, "X-Lease-Token").has_value();
+  req.lease_token = std::move(lease_token);
   evbuffer* input = evhttp_request_get_input_buffer(request);
   const size_t length = evbuffer_get_length(input);
   req.body.resize(length);
@@ -331,6 +369,13 @@ void HttpLoop::Send(evhttp_request* request, const Response& response,
 
 void HttpLoop::OnWritten(evhttp_request* request, void* arg) {
   auto* self = static_cast<HttpLoop*>(arg);
+  if (Connection* c = self->FindConnection(request)) {
+    // The next request's clock starts now if its bytes are already here
+    // (pipelined), else with its first byte.
+    c->busy = false;
+    c->reading = evbuffer_get_length(bufferevent_get_input(c->bev)) > 0;
+    c->started = std::chrono::steady_clock::now();
+  }
   evhttp_connection* connection = evhttp_request_get_connection(request);
   const auto it = self->unwritten_.find(connection);
   if (it != self->unwritten_.end() && it->second > 0) {
@@ -347,6 +392,100 @@ void HttpLoop::OnConnectionClosed(evhttp_connection* connection, void* arg) {
   self->unwritten_total_ -= it->second;
   self->unwritten_.erase(it);
   self->UpdatePending();
+}
+
+bufferevent* HttpLoop::NewBufferevent(event_base* base, void* arg) {
+  auto* self = static_cast<HttpLoop*>(arg);
+  // What evhttp would create itself; the socket is set by evhttp.
+  bufferevent* bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+  if (bev == nullptr) {
+    return nullptr;  // evhttp then creates its own.
+  }
+  auto connection = std::make_unique<Connection>();
+  connection->bev = bev;
+  if (evbuffer_add_cb(bufferevent_get_input(bev), &HttpLoop::OnInput,
+                      connection.get()) == nullptr) {
+    return bev;  // Served, just not watched for slowness.
+  }
+  bufferevent_incref(bev);
+  self->connections_.emplace(bev, std::move(connection));
+  self->metrics_->ConnectionOpened();
+  return bev;
+}
+
+void HttpLoop::OnInput(evbuffer* /*buffer*/, const evbuffer_cb_info* info,
+                       void* arg) {
+  auto* connection = static_cast<Connection*>(arg);
+  if (info->n_added == 0) {
+    return;
+  }
+  bufferevent_event_cb event_cb = nullptr;
+  bufferevent_getcb(connection->bev, nullptr, nullptr, &event_cb, nullptr);
+  if (event_cb == nullptr) {
+    // evhttp let go of the connection, but our reference keeps the
+    // bufferevent (and its read event) alive until the next sweep: stop
+    // reading, or a client could make it buffer whatever it sends.
+    bufferevent_disable(connection->bev, EV_READ | EV_WRITE);
+    return;
+  }
+  if (connection->reading || connection->busy) {
+    return;
+  }
+  connection->reading = true;
+  connection->started = std::chrono::steady_clock::now();
+}
+
+void HttpLoop::OnSweep(evutil_socket_t /*fd*/, short /*what*/, void* arg) {
+  static_cast<HttpLoop*>(arg)->Sweep();
+}
+
+void HttpLoop::Sweep() {
+  const auto now = std::chrono::steady_clock::now();
+  for (auto it = connections_.begin(); it != connections_.end();) {
+    Connection& c = *it->second;
+    bufferevent_event_cb event_cb = nullptr;
+    bufferevent_getcb(c.bev, nullptr, nullptr, &event_cb, nullptr);
+    if (event_cb == nullptr) {
+      // evhttp freed the connection (bufferevent_free clears the
+      // callbacks; evhttp keeps its event callback set while it serves).
+      bufferevent_decref(c.bev);
+      metrics_->ConnectionClosed();
+      it = connections_.erase(it);
+      continue;
+    }
+    if (c.reading && now - c.started > config_->request_read_timeout) {
+      c.reading = false;
+      metrics_->SlowRequestClosed();
+      VLOG(1) << "closing a connection whose request did not arrive within "
+              << config_->request_read_timeout.count() << " s";
+      // Exactly what a libevent read timeout does: evhttp drops the
+      // connection without an answer. Deferred, so that evhttp runs it
+      // from the loop and not from inside this sweep.
+      bufferevent_trigger_event(c.bev, BEV_EVENT_READING | BEV_EVENT_TIMEOUT,
+                                BEV_TRIG_DEFER_CALLBACKS);
+    }
+    ++it;
+  }
+}
+
+HttpLoop::Connection* HttpLoop::FindConnection(evhttp_request* request) {
+  evhttp_connection* connection = evhttp_request_get_connection(request);
+  if (connection == nullptr) {
+    return nullptr;
+  }
+  const auto it =
+      connections_.find(evhttp_connection_get_bufferevent(connection));
+  return it == connections_.end() ? nullptr : it->second.get();
+}
+
+void HttpLoop::ReleaseConnections() {
+  // After evhttp_free: every connection is closed, our references are the
+  // last ones.
+  for (auto& [bev, connection] : connections_) {
+    bufferevent_decref(bev);
+    metrics_->ConnectionClosed();
+  }
+  connections_.clear();
 }
 
 void HttpLoop::UpdatePending() {

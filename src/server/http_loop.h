@@ -7,11 +7,20 @@
 // by then it is answered 503, and a late answer is dropped. Every request is
 // therefore answered, which is what makes shutdown bounded.
 //
+// Slow clients: libevent's timeout (--idle-timeout-s) closes a connection
+// without progress, but a client that trickles a byte now and then makes
+// progress forever. So the loop also tracks each connection it accepted:
+// a request whose first byte arrived more than --request-read-timeout-s
+// ago and that is still not complete gets its connection closed, as
+// libevent closes a timed-out one.
+//
 // Start, BeginDrain, Stop and pending() may be called from any thread
 // except the loop's own.
 #ifndef SESSIONKEEPER_SERVER_HTTP_LOOP_H_
 #define SESSIONKEEPER_SERVER_HTTP_LOOP_H_
 
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/http.h>
 
 #include <atomic>
@@ -67,10 +76,28 @@ class HttpLoop {
     event* deadline = nullptr;
   };
 
+  // A connection as the slow-client check sees it. Its bufferevent holds a
+  // reference of ours, so that it stays valid after evhttp let go of it
+  // (which the sweep notices and then drops the reference).
+  struct Connection {
+    bufferevent* bev = nullptr;
+    // A request has started arriving (its first byte, once the previous
+    // answer was written) and has not been handed to the service yet.
+    bool reading = false;
+    std::chrono::steady_clock::time_point started;
+    // A request was handed to the service and its answer is not written
+    // yet: bytes that arrive meanwhile wait for evhttp, not for the client.
+    bool busy = false;
+  };
+
   static void OnRequest(evhttp_request* request, void* arg);
   static void OnDeadline(evutil_socket_t fd, short what, void* arg);
   static void OnWritten(evhttp_request* request, void* arg);
   static void OnConnectionClosed(evhttp_connection* connection, void* arg);
+  static bufferevent* NewBufferevent(event_base* base, void* arg);
+  static void OnInput(evbuffer* buffer, const evbuffer_cb_info* info,
+                      void* arg);
+  static void OnSweep(evutil_socket_t fd, short what, void* arg);
 
   // Loop thread only, from here on.
   void HandleRequest(evhttp_request* request);
@@ -80,6 +107,10 @@ class HttpLoop {
   void UpdatePending();
   void DrainOnLoop();
   void StopOnLoop();
+  // Closes requests that arrive too slowly; forgets closed connections.
+  void Sweep();
+  Connection* FindConnection(evhttp_request* request);
+  void ReleaseConnections();
 
   const int index_;
   const ServerConfig* const config_;
@@ -102,6 +133,8 @@ class HttpLoop {
   std::unordered_map<evhttp_connection*, size_t> unwritten_;
   size_t unwritten_total_ = 0;
   bool draining_ = false;
+  std::unordered_map<bufferevent*, std::unique_ptr<Connection>> connections_;
+  event* sweep_ = nullptr;
 
   // Caller's thread (Start/Stop).
   bool running_ = false;

@@ -26,28 +26,34 @@ std::string ErrnoText() {
 
 }  // namespace
 
-Result<std::unique_ptr<HttpServer>> HttpServer::Start(
-    const ServerConfig& config, SessionManager* manager) {
+Result<std::unique_ptr<HttpServer>> HttpServer::Bind(
+    const ServerConfig& config) {
   EnableLibeventThreads();
   std::unique_ptr<HttpServer> server(new HttpServer(config));
   SK_RETURN_IF_ERROR(server->Listen());
+  return server;
+}
+
+Status HttpServer::Serve(SessionManager* manager) {
+  if (service_ != nullptr || listen_fd_ < 0) {
+    return Status::FailedPrecondition("HttpServer::Serve called twice");
+  }
   Result<std::unique_ptr<ReadinessProbe>> readiness =
       ReadinessProbe::Start(manager);
   if (!readiness.ok()) return readiness.status();
-  server->readiness_ = std::move(*readiness);
-  server->service_ = std::make_unique<SessionService>(
-      manager, &server->metrics_, server->readiness_.get(), &server->draining_);
-  HttpServer* raw = server.get();
-  for (int i = 0; i < config.threads; ++i) {
+  readiness_ = std::move(*readiness);
+  service_ = std::make_unique<SessionService>(manager, &metrics_,
+                                              readiness_.get(), &draining_);
+  for (int i = 0; i < config_.threads; ++i) {
     auto loop = std::make_unique<HttpLoop>(
-        i, &server->config_, server->service_.get(), &server->metrics_, [raw] {
-          std::lock_guard<std::mutex> lock(raw->mu_);
-          raw->idle_.notify_all();
+        i, &config_, service_.get(), &metrics_, [this] {
+          std::lock_guard<std::mutex> lock(mu_);
+          idle_.notify_all();
         });
-    SK_RETURN_IF_ERROR(loop->Start(server->listen_fd_));
-    server->loops_.push_back(std::move(loop));
+    SK_RETURN_IF_ERROR(loop->Start(listen_fd_));
+    loops_.push_back(std::move(loop));
   }
-  return server;
+  return Status::Ok();
 }
 
 HttpServer::HttpServer(ServerConfig config) : config_(std::move(config)) {}

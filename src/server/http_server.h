@@ -26,15 +26,19 @@ namespace sessionkeeper::server {
 
 class HttpServer {
  public:
-  // Binds config.listen and starts serving. `manager` must outlive the
-  // server's Shutdown.
-  static Result<std::unique_ptr<HttpServer>> Start(const ServerConfig& config,
-                                                   SessionManager* manager);
+  // Binds config.listen (connections wait in the backlog until Serve), so
+  // that the address is known before the SessionManager is opened: it goes
+  // into the member record.
+  static Result<std::unique_ptr<HttpServer>> Bind(const ServerConfig& config);
+
+  // Starts the readiness probe and the loops. `manager` must outlive the
+  // server's Shutdown. Call once.
+  Status Serve(SessionManager* manager);
   ~HttpServer();  // Shuts down if that has not happened.
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // The bound address, "host:port".
+  // The bound address, "host:port" (known after Bind).
   const std::string& address() const { return address_; }
 
   // Returns once every loop thread has ended. Requests still unanswered

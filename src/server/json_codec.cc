@@ -235,6 +235,46 @@ Result<Mutation> ParseMutation(std::string_view body) {
   return mutation;
 }
 
+Result<LeaseRequest> ParseLeaseRequest(std::string_view body, bool renewal) {
+  Result<json> parsed = ParseObject(body);
+  if (!parsed.ok()) return parsed.status();
+  const json& doc = *parsed;
+  SK_RETURN_IF_ERROR(CheckFields(doc, {"holder", "ttl_ms"}, "holder, ttl_ms"));
+  LeaseRequest request;
+  if (const json* v = Field(doc, "holder")) {
+    if (!v->is_string()) return Invalid("holder must be a string");
+    request.holder = v->get<std::string>();
+    if (request.holder.empty() ||
+        request.holder.size() > kMaxLeaseHolderBytes ||
+        !IsValidUtf8(request.holder)) {
+      return Invalid("holder must be 1 to 256 bytes of UTF-8");
+    }
+  } else if (!renewal) {
+    return Invalid("holder is required");
+  }
+  const json* ttl = Field(doc, "ttl_ms");
+  if (ttl == nullptr) return Invalid("ttl_ms is required");
+  if (!ttl->is_number_integer()) return Invalid("ttl_ms must be an integer");
+  // An unsigned value above int64 would wrap in get<int64_t>().
+  if (ttl->is_number_unsigned() &&
+      ttl->get<uint64_t>() > static_cast<uint64_t>(kMaxLeaseTtlMs)) {
+    return Invalid("ttl_ms must be between 1 and 86400000 (24 hours)");
+  }
+  const auto ms = ttl->get<int64_t>();
+  if (ms < kMinLeaseTtlMs || ms > kMaxLeaseTtlMs) {
+    return Invalid("ttl_ms must be between 1 and 86400000 (24 hours)");
+  }
+  request.ttl = std::chrono::milliseconds(ms);
+  return request;
+}
+
+std::string LeaseToJson(const Lease& lease) {
+  nlohmann::ordered_json doc;
+  doc["token"] = lease.token;
+  doc["expires_at"] = lease.expires_at_ms;
+  return doc.dump();
+}
+
 std::string SessionToJson(const Session& session) {
   nlohmann::ordered_json doc;
   doc["id"] = session.id;
@@ -272,6 +312,63 @@ std::string InvalidatedToJson(size_t count) {
   nlohmann::ordered_json doc;
   doc["invalidated"] = count;
   return doc.dump();
+}
+
+namespace {
+
+nlohmann::ordered_json MemberList(const std::vector<Member>& members) {
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const Member& member : members) {
+    nlohmann::ordered_json m;
+    m["node_id"] = member.node_id;
+    m["address"] = member.address;
+    m["started_at"] = member.started_at_ms;
+    list.push_back(std::move(m));
+  }
+  return list;
+}
+
+}  // namespace
+
+std::string MembersToJson(const std::vector<Member>& members) {
+  nlohmann::ordered_json doc;
+  doc["members"] = MemberList(members);
+  return doc.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string ManagerStatsToJson(const std::string& node_id,
+                               const ManagerStats& stats,
+                               const std::vector<Member>& members) {
+  nlohmann::ordered_json doc;
+  doc["node_id"] = node_id;
+  const ConnectionStats& c = stats.connection;
+  doc["connection"] = {{"state", c.state},
+                       {"connected", c.connected},
+                       {"generation", c.generation},
+                       {"server", c.server}};
+  const CacheStats& cache = stats.cache;
+  doc["cache"] = {{"hits", cache.hits},
+                  {"misses", cache.misses},
+                  {"invalidations", cache.invalidations},
+                  {"evictions", cache.evictions},
+                  {"stale_reads", cache.stale_reads},
+                  {"reloads", cache.reloads},
+                  {"revalidations", cache.revalidations},
+                  {"entries", cache.entries},
+                  {"bytes", cache.bytes}};
+  const LifecycleStats& life = stats.lifecycle;
+  doc["lifecycle"] = {{"owned_buckets", life.owned_buckets},
+                      {"scheduled_sessions", life.scheduled_sessions},
+                      {"expired_deleted", life.expired_deleted},
+                      {"members", life.members},
+                      {"leases_held", life.leases_held},
+                      {"leases_acquired", life.leases_acquired},
+                      {"leases_contended", life.leases_contended},
+                      {"leases_taken_over", life.leases_taken_over},
+                      {"leases_lost", life.leases_lost},
+                      {"fenced_writes_rejected", life.fenced_writes_rejected}};
+  doc["members"] = MemberList(members);
+  return doc.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace sessionkeeper::server

@@ -1,7 +1,8 @@
 // sessionkeeperd: the SessionKeeper HTTP/JSON service.
 //
 // Exit codes: 0 after a clean shutdown (SIGTERM/SIGINT), 1 when ZooKeeper or
-// the listening socket cannot be set up, 2 for bad flags.
+// the listening socket cannot be set up, 2 for bad flags (including flag
+// combinations the session store refuses when it opens).
 #include <glog/logging.h>
 #include <pthread.h>
 
@@ -66,24 +67,45 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &shutdown_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  if (config->cache_entries > 0) {
-    VLOG(1) << "--cache_entries=" << config->cache_entries
-            << " accepted; this build has no session cache to size";
+  // Bound first, so that the member record says where this daemon serves.
+  // Connections that arrive meanwhile wait in the backlog.
+  Result<std::unique_ptr<HttpServer>> server = HttpServer::Bind(*config);
+  if (!server.ok()) {
+    return Fail("cannot start HTTP", server.status());
   }
+  config->manager.member_address = (*server)->address();
   Result<std::unique_ptr<SessionManager>> manager =
       SessionManager::Open(config->manager);
   if (!manager.ok()) {
+    if (manager.status().IsInvalidArgument()) {
+      // The flags passed their own checks, so this is a combination the
+      // store refuses (e.g. a cache whose watches could not be re-sent in
+      // one ZooKeeper packet): a configuration error, not an outage.
+      const std::string& why = manager.status().message();
+      LOG(ERROR) << "the session store refuses this configuration: "
+                 << manager.status();
+      std::fprintf(stderr,
+                   "sessionkeeperd: the session store refuses this "
+                   "configuration: %s\n",
+                   why.c_str());
+      if (why.find("zk_max_packet_bytes") != std::string::npos) {
+        std::fprintf(stderr,
+                     "sessionkeeperd: --cache_entries sets cache_max_entries "
+                     "and --zk_max_packet_bytes sets zk_max_packet_bytes\n");
+      }
+      return sessionkeeper::server::kBadFlagsExitCode;
+    }
     return Fail(
         "cannot open the session store at " + config->manager.connect_string,
         manager.status());
   }
-  Result<std::unique_ptr<HttpServer>> server =
-      HttpServer::Start(*config, manager->get());
-  if (!server.ok()) return Fail("cannot start HTTP", server.status());
-  if (!config->port_file.empty()) {
-    const Status written =
-        WritePortFile(config->port_file, (*server)->address());
-    if (!written.ok()) return Fail("--port_file", written);
+  Status serving = (*server)->Serve(manager->get());
+  if (serving.ok() && !config->port_file.empty()) {
+    serving = WritePortFile(config->port_file, (*server)->address());
+  }
+  if (!serving.ok()) {
+    server->reset();  // Its loops use the manager: stop them first.
+    return Fail("cannot start serving", serving);
   }
   LOG(INFO) << "sessionkeeperd serving http://" << (*server)->address()
             << " with " << config->threads << " threads, store "

@@ -1,5 +1,6 @@
 // Metrics: request counters and latency histograms by route and status,
-// requests in flight, and the service's own gauges, rendered in the
+// requests in flight, the service's own gauges and the SessionManager's
+// statistics (ZooKeeper connection, cache, expiry, leases), rendered in the
 // Prometheus text format. Thread-safe and lock-free: every loop thread
 // records into shared relaxed atomics; a scrape sums what it sees.
 #ifndef SESSIONKEEPER_SERVER_METRICS_H_
@@ -13,6 +14,7 @@
 #include <string>
 
 #include "server/router.h"
+#include "sessionkeeper/manager_stats.h"
 
 namespace sessionkeeper::server {
 
@@ -25,13 +27,19 @@ class Metrics {
                        std::chrono::nanoseconds latency);
   // A request answered 503 because ZooKeeper did not answer in time.
   void RequestTimedOut() { timeouts_.fetch_add(1, kRelaxed); }
+  void ConnectionOpened() { connections_.fetch_add(1, kRelaxed); }
+  void ConnectionClosed() { connections_.fetch_sub(1, kRelaxed); }
+  // A connection closed because its request arrived too slowly.
+  void SlowRequestClosed() { slow_requests_.fetch_add(1, kRelaxed); }
 
   // State owned elsewhere, rendered with the counters.
   struct Gauges {
-    bool ready = false;     // The readiness probe's verdict.
+    bool ready = false;     // What /readyz answers (draining aside).
     bool draining = false;  // Shutting down.
     uint64_t probes_ok = 0;
     uint64_t probes_failed = 0;
+    // The SessionManager's connection, cache and lifecycle figures.
+    ManagerStats manager;
   };
   std::string Render(const Gauges& gauges) const;
 
@@ -55,8 +63,14 @@ class Metrics {
   std::array<std::array<Series, kStatuses.size()>, kRouteCount> series_;
   std::atomic<int64_t> in_flight_{0};
   std::atomic<uint64_t> timeouts_{0};
+  std::atomic<int64_t> connections_{0};
+  std::atomic<uint64_t> slow_requests_{0};
   const std::chrono::system_clock::time_point started_;
 };
+
+// The SessionManager's figures as Prometheus families
+// (sessionkeeperd_zookeeper_*, _cache_*, _expiry_*, _leases_*, ...).
+std::string RenderManagerStats(const ManagerStats& stats);
 
 }  // namespace sessionkeeper::server
 

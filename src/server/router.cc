@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <vector>
 
 namespace sessionkeeper::server {
@@ -17,6 +18,9 @@ constexpr std::array<std::string_view, kRouteCount> kRouteNames = {
     "delete_session",
     "touch_session",
     "rotate_session",
+    "acquire_lease",
+    "renew_lease",
+    "release_lease",
     "list_principal_sessions",
     "invalidate_principal_sessions",
     "healthz",
@@ -121,8 +125,23 @@ std::optional<std::string> PercentDecode(std::string_view text) {
   return out;
 }
 
+std::optional<int64_t> ParseLeaseToken(std::string_view text) {
+  // INT64_MAX has 19 digits, and 19 nines still fit uint64 (no overflow).
+  if (text.empty() || text.size() > 19) return std::nullopt;
+  uint64_t value = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (value == 0 || value > static_cast<uint64_t>(INT64_MAX)) {
+    return std::nullopt;
+  }
+  return static_cast<int64_t>(value);
+}
+
 RouteResult RouteRequest(Method method, std::string_view path,
-                         std::optional<std::string_view> query) {
+                         std::optional<std::string_view> query,
+                         bool has_lease_token) {
   if (path.empty() || path.front() != '/') return NotFound();
   const std::vector<std::string_view> seg = SplitPath(path);
   for (const std::string_view s : seg) {
@@ -178,22 +197,47 @@ RouteResult RouteRequest(Method method, std::string_view path,
                        MethodNotAllowed("GET, HEAD, PATCH, DELETE"));
       }
     } else {
-      if (seg[3] == "touch") {
-        route = Route::kTouchSession;
-      } else if (seg[3] == "rotate") {
-        route = Route::kRotateSession;
+      if (seg[3] == "lease") {
+        if (method == Method::kPost) {
+          route = has_lease_token ? Route::kRenewLease : Route::kAcquireLease;
+        } else if (method == Method::kDelete) {
+          route = Route::kReleaseLease;
+        } else {
+          return Error(Route::kAcquireLease, MethodNotAllowed("POST, DELETE"));
+        }
       } else {
-        // Includes "lease": leases come with the lifecycle work.
-        return NotFound();
+        if (seg[3] == "touch") {
+          route = Route::kTouchSession;
+        } else if (seg[3] == "rotate") {
+          route = Route::kRotateSession;
+        } else {
+          return NotFound();
+        }
+        if (method != Method::kPost) {
+          return Error(route, MethodNotAllowed("POST"));
+        }
       }
-      if (method != Method::kPost)
-        return Error(route, MethodNotAllowed("POST"));
     }
     if (!IsIdSegment(seg[2])) {
       return BadRequest(route, "malformed session id");
     }
     RoutedRequest request{route, std::string(seg[2]), "",
                           ReadConsistency::kCached};
+    if (route == Route::kReleaseLease) {
+      // Exactly one "token=<N>": the lease to end.
+      constexpr std::string_view kKey = "token=";
+      std::optional<int64_t> token;
+      if (has_query && query->substr(0, kKey.size()) == kKey) {
+        token = ParseLeaseToken(query->substr(kKey.size()));
+      }
+      if (!token.has_value()) {
+        return BadRequest(route,
+                          "the only query parameter is token=<lease token>, "
+                          "and it is required");
+      }
+      request.lease_token = *token;
+      return Ok(std::move(request));
+    }
     if (has_query) {
       std::optional<ReadConsistency> consistency;
       if (route == Route::kGetSession) consistency = ParseConsistency(*query);

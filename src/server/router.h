@@ -5,6 +5,7 @@
 #define SESSIONKEEPER_SERVER_ROUTER_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,13 +25,16 @@ enum class Route {
   kDeleteSession,
   kTouchSession,
   kRotateSession,
+  kAcquireLease,
+  kRenewLease,
+  kReleaseLease,
   kListPrincipalSessions,
   kInvalidatePrincipalSessions,
   kHealthz,
   kReadyz,
   kMetrics,
 };
-inline constexpr size_t kRouteCount = 12;
+inline constexpr size_t kRouteCount = 15;
 
 // Stable label for metrics and logs ("get_session", ..., "unmatched").
 std::string_view RouteName(Route route);
@@ -43,6 +47,8 @@ struct RoutedRequest {
   // Principal routes: the percent-decoded principal.
   std::string principal;
   ReadConsistency consistency = ReadConsistency::kCached;
+  // kReleaseLease: the lease token from "?token=N".
+  int64_t lease_token = 0;
 };
 
 struct RouteResult {
@@ -59,12 +65,21 @@ struct RouteResult {
 // percent sign (so %2F, %2E, %00), a dot, or anything else is 400 before the
 // library sees it. Raw "." and ".." segments anywhere are 400. Unknown
 // query parameters are 400.
+//
+// `has_lease_token`: the request carries an X-Lease-Token header, which
+// makes POST .../lease a renewal (kRenewLease) instead of an acquisition.
 RouteResult RouteRequest(Method method, std::string_view path,
-                         std::optional<std::string_view> query);
+                         std::optional<std::string_view> query,
+                         bool has_lease_token = false);
 
 // True for paths under /v1, which need the auth token when one is set.
 // Health, readiness and metrics endpoints are open to probes.
 bool RequiresAuth(std::string_view path);
+
+// A lease token as the X-Lease-Token header or "?token=" carries it: a
+// positive decimal integer of ASCII digits only (no sign, no spaces) that
+// fits int64. nullopt otherwise. The library checks the upper bound.
+std::optional<int64_t> ParseLeaseToken(std::string_view text);
 
 // Strict percent-decoding of a path segment: '%' must be followed by two
 // hex digits. nullopt otherwise.

@@ -26,16 +26,15 @@ struct ServerConfig {
   // A connection with no progress in either direction for this long is
   // closed (idle keep-alive connections and slow clients alike).
   std::chrono::seconds idle_timeout{60};
+  // A request must arrive completely (line, headers, body) within this long
+  // of its first byte, however steadily it trickles in.
+  std::chrono::seconds request_read_timeout{30};
   // The longest a request waits for ZooKeeper before it is answered 503.
   std::chrono::milliseconds request_timeout{10000};
 
   // When set, the bound "host:port" is written there once serving (for
   // --listen with port 0).
   std::string port_file;
-
-  // Accepted for forward compatibility: SessionManagerOptions has no cache
-  // size yet, so it is not passed on.
-  int64_t cache_entries = 0;
 
   SessionManagerOptions manager;
 };

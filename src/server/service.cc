@@ -46,7 +46,34 @@ std::optional<Response> RequireNoBody(const Request& request) {
   return BadRequest(Status::InvalidArgument("this route takes no body"));
 }
 
+// The routes an X-Lease-Token fences (or, for a renewal, names the lease
+// of). Anywhere else it is refused rather than ignored: a client that sent
+// one meant its request to be fenced.
+bool TakesLeaseToken(Route route) {
+  switch (route) {
+    case Route::kMutateSession:
+    case Route::kTouchSession:
+    case Route::kDeleteSession:
+    case Route::kRotateSession:
+    case Route::kRenewLease:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
+
+Result<std::optional<int64_t>> ParseLeaseTokenHeader(
+    const std::optional<std::string>& header) {
+  if (!header.has_value()) return std::optional<int64_t>();
+  std::optional<int64_t> token = ParseLeaseToken(*header);
+  if (!token.has_value()) {
+    return Status::InvalidArgument(
+        "X-Lease-Token must be one lease token: a positive decimal integer");
+  }
+  return token;
+}
 
 Result<std::optional<int32_t>> ParseIfMatch(
     const std::optional<std::string>& header) {
@@ -71,11 +98,16 @@ Result<std::optional<int32_t>> ParseIfMatch(
 
 void SessionService::Handle(const Request& request, Respond respond) const {
   const Route route = request.routed.route;
-  if (request.has_lease_token) {
-    // Ignoring it would let a write the client meant to fence go through.
+  Result<std::optional<int64_t>> token =
+      ParseLeaseTokenHeader(request.lease_token);
+  if (!token.ok()) return respond(BadRequest(token.status()));
+  if (token->has_value() && !TakesLeaseToken(route)) {
+    // Ignoring it would let a request the client meant to fence go through.
     return respond(BadRequest(Status::InvalidArgument(
-        "X-Lease-Token is not supported by this server yet")));
+        "X-Lease-Token is taken by PATCH, DELETE, touch and rotate of a "
+        "session and by a lease renewal (a release takes ?token=)")));
   }
+  const std::optional<int64_t> lease_token = *token;
   if (request.if_match.has_value() && route != Route::kMutateSession) {
     return respond(BadRequest(
         Status::InvalidArgument("If-Match is supported on PATCH only")));
@@ -86,13 +118,20 @@ void SessionService::Handle(const Request& request, Respond respond) const {
     case Route::kGetSession:
       return Get(request, std::move(respond));
     case Route::kMutateSession:
-      return Mutate(request, std::move(respond));
+      return Mutate(request, lease_token, std::move(respond));
     case Route::kTouchSession:
-      return Touch(request, std::move(respond));
+      return Touch(request, lease_token, std::move(respond));
     case Route::kDeleteSession:
-      return Delete(request, std::move(respond));
+      return Delete(request, lease_token, std::move(respond));
     case Route::kRotateSession:
-      return Rotate(request, std::move(respond));
+      return Rotate(request, lease_token, std::move(respond));
+    case Route::kAcquireLease:
+      return AcquireLease(request, std::move(respond));
+    case Route::kRenewLease:
+      if (!lease_token.has_value()) break;  // Routed so only with a token.
+      return RenewLease(request, *lease_token, std::move(respond));
+    case Route::kReleaseLease:
+      return ReleaseLease(request, std::move(respond));
     case Route::kListPrincipalSessions:
       return ListPrincipal(request, std::move(respond));
     case Route::kInvalidatePrincipalSessions:
@@ -132,12 +171,15 @@ void SessionService::Get(const Request& request, Respond respond) const {
                      });
 }
 
-void SessionService::Mutate(const Request& request, Respond respond) const {
+void SessionService::Mutate(const Request& request,
+                            std::optional<int64_t> lease_token,
+                            Respond respond) const {
   Result<std::optional<int32_t>> expected = ParseIfMatch(request.if_match);
   if (!expected.ok()) return respond(BadRequest(expected.status()));
   Result<Mutation> mutation = ParseMutation(request.body);
   if (!mutation.ok()) return respond(BadRequest(mutation.status()));
   mutation->expected_version = *expected;
+  mutation->lease_token = lease_token;
   const bool conditional = expected->has_value();
   manager_->MutateAsync(
       request.routed.session_id, std::move(*mutation),
@@ -147,8 +189,25 @@ void SessionService::Mutate(const Request& request, Respond respond) const {
       });
 }
 
-void SessionService::Touch(const Request& request, Respond respond) const {
+void SessionService::Touch(const Request& request,
+                           std::optional<int64_t> lease_token,
+                           Respond respond) const {
   if (auto error = RequireNoBody(request)) return respond(std::move(*error));
+  if (lease_token.has_value()) {
+    // A fenced touch: TouchAsync takes no token, and an empty mutation is
+    // a touch (only the access time moves), fenced like any write.
+    Mutation touch;
+    touch.lease_token = lease_token;
+    manager_->MutateAsync(
+        request.routed.session_id, std::move(touch),
+        [respond = std::move(respond)](const Result<Session>& r) {
+          if (!r.ok()) {
+            return respond(StatusResponse(r.status(), false));
+          }
+          respond(NoContent());
+        });
+    return;
+  }
   manager_->TouchAsync(request.routed.session_id,
                        [respond = std::move(respond)](const Status& s) {
                          if (!s.ok()) return respond(StatusResponse(s, false));
@@ -156,9 +215,11 @@ void SessionService::Touch(const Request& request, Respond respond) const {
                        });
 }
 
-void SessionService::Delete(const Request& request, Respond respond) const {
+void SessionService::Delete(const Request& request,
+                            std::optional<int64_t> lease_token,
+                            Respond respond) const {
   if (auto error = RequireNoBody(request)) return respond(std::move(*error));
-  manager_->InvalidateAsync(request.routed.session_id,
+  manager_->InvalidateAsync(request.routed.session_id, lease_token,
                             [respond = std::move(respond)](const Status& s) {
                               if (!s.ok()) {
                                 return respond(StatusResponse(s, false));
@@ -167,15 +228,57 @@ void SessionService::Delete(const Request& request, Respond respond) const {
                             });
 }
 
-void SessionService::Rotate(const Request& request, Respond respond) const {
+void SessionService::Rotate(const Request& request,
+                            std::optional<int64_t> lease_token,
+                            Respond respond) const {
   if (auto error = RequireNoBody(request)) return respond(std::move(*error));
-  manager_->RotateIdAsync(request.routed.session_id,
+  manager_->RotateIdAsync(request.routed.session_id, lease_token,
                           [respond = std::move(respond)](Result<Session> r) {
                             if (!r.ok()) {
                               return respond(StatusResponse(r.status(), false));
                             }
                             respond(SessionResponse(200, *r));
                           });
+}
+
+void SessionService::AcquireLease(const Request& request,
+                                  Respond respond) const {
+  Result<LeaseRequest> lease = ParseLeaseRequest(request.body, false);
+  if (!lease.ok()) return respond(BadRequest(lease.status()));
+  manager_->AcquireLeaseAsync(
+      request.routed.session_id, std::move(lease->holder), lease->ttl,
+      [respond = std::move(respond)](Result<LeaseAttempt> r) {
+        if (!r.ok()) return respond(StatusResponse(r.status(), false));
+        if (!r->acquired) return respond(LeaseHeldResponse(r->lease));
+        respond(JsonOk(LeaseToJson(r->lease)));
+      });
+}
+
+void SessionService::RenewLease(const Request& request, int64_t token,
+                                Respond respond) const {
+  Result<LeaseRequest> lease = ParseLeaseRequest(request.body, true);
+  if (!lease.ok()) return respond(BadRequest(lease.status()));
+  manager_->RenewLeaseAsync(
+      request.routed.session_id, token, lease->ttl,
+      [respond = std::move(respond)](Result<Lease> r) {
+        if (!r.ok()) {
+          return respond(StatusResponse(r.status(), false));
+        }
+        respond(JsonOk(LeaseToJson(*r)));
+      });
+}
+
+void SessionService::ReleaseLease(const Request& request,
+                                  Respond respond) const {
+  if (auto error = RequireNoBody(request)) return respond(std::move(*error));
+  manager_->ReleaseLeaseAsync(request.routed.session_id,
+                              request.routed.lease_token,
+                              [respond = std::move(respond)](const Status& s) {
+                                if (!s.ok()) {
+                                  return respond(StatusResponse(s, false));
+                                }
+                                respond(NoContent());
+                              });
 }
 
 void SessionService::ListPrincipal(const Request& request,
@@ -202,15 +305,23 @@ void SessionService::InvalidatePrincipal(const Request& request,
 
 Response SessionService::Readyz() const {
   if (draining_->load()) return UnavailableResponse("shutting down");
+  // The connection state answers at once when the connection drops; the
+  // probe catches a server that is connected but does not answer.
+  const ConnectionStats connection = manager_->stats().connection;
+  if (!connection.connected) {
+    return UnavailableResponse("not connected to ZooKeeper (" +
+                               connection.state + ")");
+  }
   if (!readiness_->ready()) {
-    return UnavailableResponse("ZooKeeper is not reachable");
+    return UnavailableResponse("ZooKeeper does not answer");
   }
   return JsonOk(R"({"status":"ready"})");
 }
 
 Response SessionService::MetricsPage() const {
   Metrics::Gauges gauges;
-  gauges.ready = readiness_->ready();
+  gauges.manager = manager_->stats();
+  gauges.ready = gauges.manager.connection.connected && readiness_->ready();
   gauges.draining = draining_->load();
   gauges.probes_ok = readiness_->probes_ok();
   gauges.probes_failed = readiness_->probes_failed();

@@ -28,7 +28,9 @@ struct Request {
   RoutedRequest routed;
   std::string body;
   std::optional<std::string> if_match;  // The If-Match header, if sent.
-  bool has_lease_token = false;         // An X-Lease-Token header was sent.
+  // The X-Lease-Token header, if sent (several: their values joined by
+  // ", ", which no token parses as).
+  std::optional<std::string> lease_token;
 };
 
 // Called exactly once per request, from any thread.
@@ -50,10 +52,18 @@ class SessionService {
  private:
   void Create(const Request& request, Respond respond) const;
   void Get(const Request& request, Respond respond) const;
-  void Mutate(const Request& request, Respond respond) const;
-  void Touch(const Request& request, Respond respond) const;
-  void Delete(const Request& request, Respond respond) const;
-  void Rotate(const Request& request, Respond respond) const;
+  // `lease_token`: the X-Lease-Token header; the write is then fenced.
+  void Mutate(const Request& request, std::optional<int64_t> lease_token,
+              Respond respond) const;
+  void Touch(const Request& request, std::optional<int64_t> lease_token,
+             Respond respond) const;
+  void Delete(const Request& request, std::optional<int64_t> lease_token,
+              Respond respond) const;
+  void Rotate(const Request& request, std::optional<int64_t> lease_token,
+              Respond respond) const;
+  void AcquireLease(const Request& request, Respond respond) const;
+  void RenewLease(const Request& request, int64_t token, Respond respond) const;
+  void ReleaseLease(const Request& request, Respond respond) const;
   void ListPrincipal(const Request& request, Respond respond) const;
   void InvalidatePrincipal(const Request& request, Respond respond) const;
   Response Readyz() const;
@@ -69,6 +79,11 @@ class SessionService {
 // in double quotes (the form of the ETag the service sends). nullopt when
 // absent; InvalidArgument for anything else ("*", lists, weak tags).
 Result<std::optional<int32_t>> ParseIfMatch(
+    const std::optional<std::string>& header);
+
+// The X-Lease-Token header as a fencing token (see ParseLeaseToken):
+// nullopt when absent; InvalidArgument when malformed.
+Result<std::optional<int64_t>> ParseLeaseTokenHeader(
     const std::optional<std::string>& header);
 
 }  // namespace sessionkeeper::server

@@ -3,6 +3,7 @@
 
 #include <glog/logging.h>
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace sessionkeeper::server {
@@ -66,6 +67,20 @@ Response StatusResponse(const Status& status, bool conditional) {
     response.headers.emplace_back("Retry-After",
                                   std::to_string(mapped.retry_after_s));
   }
+  return response;
+}
+
+Response LeaseHeldResponse(const Lease& current) {
+  nlohmann::ordered_json doc;
+  doc["error"] = "lease_held";
+  doc["message"] =
+      "the session's lease is held by another holder; retry after expires_at";
+  doc["holder"] = current.holder;
+  doc["expires_at"] = current.expires_at_ms;
+  Response response;
+  response.status = 409;
+  response.body =
+      doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return response;
 }
 

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "server/response.h"
+#include "sessionkeeper/lease.h"
 #include "sessionkeeper/status.h"
 
 namespace sessionkeeper::server {
@@ -26,6 +27,12 @@ HttpStatus MapStatus(const Status& status, bool conditional);
 // The JSON error response for a non-OK `status` (via MapStatus). Internal
 // errors are logged here and answered with a generic message.
 Response StatusResponse(const Status& status, bool conditional);
+
+// 409 {"error": "lease_held", "message", "holder", "expires_at"}: an
+// acquisition refused because `current` (another holder's lease, until its
+// expires_at) holds the session. Not a Status (AcquireLease reports it as
+// a value), but answered here next to Fenced, the other lease 409.
+Response LeaseHeldResponse(const Lease& current);
 
 }  // namespace sessionkeeper::server
 

@@ -153,6 +153,50 @@ Result<HttpResponse> Daemon::Call(std::string_view method,
   return Send(address_, method, target, body, headers);
 }
 
+std::unique_ptr<Process> Process::Start(const char* binary,
+                                        const std::vector<std::string>& args) {
+  std::unique_ptr<Process> process(new Process());
+  process->dir_ = MakeTempDir();
+  process->pid_ =
+      Spawn(binary, args, process->dir_ + "/out", process->dir_ + "/err");
+  if (process->pid_ < 0) {
+    ADD_FAILURE() << "cannot spawn " << binary;
+    return nullptr;
+  }
+  return process;
+}
+
+Process::~Process() {
+  if (pid_ > 0 && Wait(std::chrono::milliseconds(0)) == -1) {
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+  }
+  std::error_code ignored;
+  std::filesystem::remove_all(dir_, ignored);
+}
+
+std::string Process::Output() const { return ReadFile(dir_ + "/out"); }
+std::string Process::Errors() const { return ReadFile(dir_ + "/err"); }
+
+void Process::Signal(int signal) const {
+  if (pid_ > 0 && exit_code_ == -1) {
+    ::kill(pid_, signal);
+  }
+}
+
+int Process::Wait(std::chrono::milliseconds timeout) {
+  if (exit_code_ != -1 || pid_ < 0) {
+    return exit_code_;
+  }
+  int status = 0;
+  if (PollUntil([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; },
+                timeout)) {
+    exit_code_ = DecodeStatus(status);
+  }
+  return exit_code_;
+}
+
 ExitResult RunDaemonToExit(const std::vector<std::string>& args,
                            std::chrono::milliseconds timeout) {
   return RunToExit(DaemonPath(), args, timeout, /*merge_stderr=*/true);

@@ -80,6 +80,33 @@ struct ExitResult {
   std::string errors;  // stderr when not merged.
 };
 
+// A process running in the background (skctl watch), its stdout and
+// stderr going to files that can be read while it runs.
+class Process {
+ public:
+  // nullptr (with the test failed) when it cannot be spawned.
+  static std::unique_ptr<Process> Start(const char* binary,
+                                        const std::vector<std::string>& args);
+  ~Process();  // SIGKILL if still running.
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  [[nodiscard]] pid_t pid() const { return pid_; }
+  [[nodiscard]] std::string Output() const;  // stdout so far.
+  [[nodiscard]] std::string Errors() const;  // stderr so far.
+  void Signal(int signal) const;
+  // The exit code (or 128 + the signal that killed it), or -1 if it is
+  // still running after `timeout`.
+  int Wait(std::chrono::milliseconds timeout);
+
+ private:
+  Process() = default;
+
+  pid_t pid_ = -1;
+  int exit_code_ = -1;
+  std::string dir_;
+};
+
 // Runs `binary` with `args` to completion (killed after `timeout`).
 ExitResult RunToExit(const char* binary, const std::vector<std::string>& args,
                      std::chrono::milliseconds timeout, bool merge_stderr);

@@ -2,11 +2,14 @@
 // sessionkeeperd on a real ZooKeeper.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 
 #include "server/daemon_test_util.h"
 #include "support/zk_client.h"
+#include "support/zk_server.h"
 
 namespace sessionkeeper::testing {
 namespace {
@@ -328,23 +331,104 @@ TEST_F(DaemonApiTest, MetricsCountRequestsByRouteAndStatus) {
   }
 }
 
-TEST_F(DaemonApiTest, LeaseRoutesAre404UntilLeasesLand) {
-  const std::string id = CreateSession(*daemon_)["id"];
-  HttpResponse r = Call("POST", SessionPath(id, "/lease"),
-                        R"({"holder":"h","ttl_ms":1000})");
-  EXPECT_EQ(r.status, 404);
-  EXPECT_EQ(r.Json()["error"], "not_found");
-  EXPECT_EQ(Call("DELETE", SessionPath(id, "/lease?token=1")).status, 404);
+TEST_F(DaemonApiTest, MetricsReportTheZooKeeperConnection) {
+  const HttpResponse r = Call("GET", "/metrics");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(Sample(r.body, "sessionkeeperd_zookeeper_connected"), 1);
+  EXPECT_EQ(Sample(r.body,
+                   "sessionkeeperd_zookeeper_connection_state{state="
+                   "\"connected\"}"),
+            1);
+  EXPECT_EQ(Sample(r.body,
+                   "sessionkeeperd_zookeeper_connection_state{state="
+                   "\"disconnected\"}"),
+            0);
+  EXPECT_GE(
+      Sample(r.body, "sessionkeeperd_zookeeper_session_generation").value_or(0),
+      1);
+  EXPECT_NE(r.body.find("sessionkeeperd_zookeeper_server_info{server=\"127."),
+            std::string::npos)
+      << r.body;
 }
 
-TEST_F(DaemonApiTest, AWriteWithALeaseTokenIsRefusedNotSilentlyUnfenced) {
+TEST_F(DaemonApiTest, MetricsCountCacheHitsOfCachedReads) {
   const std::string id = CreateSession(*daemon_)["id"];
-  const HttpResponse r = Call("PATCH", SessionPath(id), R"({"set":{"a":"1"}})",
-                              {{"X-Lease-Token", "7"}});
-  EXPECT_EQ(r.status, 400);
-  EXPECT_EQ(Call("GET", SessionPath(id, "?consistency=linearizable"))
-                .Json()["version"],
-            0);
+  // The first cached read may fill the cache; the later ones hit it.
+  ASSERT_EQ(Call("GET", SessionPath(id)).status, 200);
+  const double hits = MetricOf(*daemon_, "sessionkeeperd_cache_hits_total");
+  const double misses = MetricOf(*daemon_, "sessionkeeperd_cache_misses_total");
+  ASSERT_GE(hits, 0);
+  ASSERT_GE(misses, 0);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(Call("GET", SessionPath(id)).status, 200);
+  }
+  EXPECT_EQ(MetricOf(*daemon_, "sessionkeeperd_cache_hits_total"), hits + 5);
+  EXPECT_EQ(MetricOf(*daemon_, "sessionkeeperd_cache_misses_total"), misses);
+  EXPECT_GE(MetricOf(*daemon_, "sessionkeeperd_cache_entries"), 1);
+  EXPECT_GT(MetricOf(*daemon_, "sessionkeeperd_cache_bytes"), 0);
+  // Linearizable reads go to ZooKeeper, never to the cache.
+  ASSERT_EQ(Call("GET", SessionPath(id, "?consistency=linearizable")).status,
+            200);
+  EXPECT_EQ(MetricOf(*daemon_, "sessionkeeperd_cache_hits_total"), hits + 5);
+}
+
+TEST_F(DaemonApiTest, MetricsReportMembershipExpiryAndLeases) {
+  // A lone daemon owns every bucket (the test daemons have 16) once its
+  // membership has settled.
+  EXPECT_TRUE(PollUntil(
+      [&] {
+        return MetricOf(*daemon_, "sessionkeeperd_cluster_members") == 1 &&
+               MetricOf(*daemon_, "sessionkeeperd_expiry_owned_buckets") == 16;
+      },
+      std::chrono::seconds(10)));
+  const std::string id = CreateSession(*daemon_, R"({"max_idle_s":1})")["id"];
+  EXPECT_TRUE(PollUntil(
+      [&] {
+        return MetricOf(*daemon_, "sessionkeeperd_sessions_expired_total") == 1;
+      },
+      std::chrono::seconds(10)));
+  EXPECT_EQ(Call("GET", SessionPath(id)).status, 404);
+  const HttpResponse r = Call("GET", "/metrics");
+  for (const char* family :
+       {"sessionkeeperd_expiry_scheduled_sessions",
+        "sessionkeeperd_leases_held", "sessionkeeperd_leases_acquired_total",
+        "sessionkeeperd_leases_contended_total",
+        "sessionkeeperd_leases_taken_over_total",
+        "sessionkeeperd_leases_lost_total",
+        "sessionkeeperd_fenced_writes_rejected_total"}) {
+    EXPECT_GE(Sample(r.body, family).value_or(-1), 0) << family;
+  }
+}
+
+TEST_F(DaemonApiTest, EveryMetricFamilyHasHelpAndType) {
+  CreateSession(*daemon_);
+  const HttpResponse r = Call("GET", "/metrics");
+  std::set<std::string> typed;
+  std::set<std::string> helped;
+  std::istringstream lines(r.body);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("# HELP ", 0) == 0) {
+      helped.insert(line.substr(7, line.find(' ', 7) - 7));
+    } else if (line.rfind("# TYPE ", 0) == 0) {
+      const std::string name = line.substr(7, line.find(' ', 7) - 7);
+      EXPECT_TRUE(typed.insert(name).second) << "declared twice: " << name;
+    } else {
+      ASSERT_FALSE(line.empty());
+      std::string name = line.substr(0, line.find_first_of("{ "));
+      for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+        const std::string base =
+            name.size() > std::strlen(suffix)
+                ? name.substr(0, name.size() - std::strlen(suffix))
+                : "";
+        if (name.ends_with(suffix) && typed.contains(base)) {
+          name = base;
+        }
+      }
+      EXPECT_TRUE(typed.contains(name)) << "no TYPE before " << line;
+    }
+  }
+  EXPECT_EQ(typed, helped);
+  EXPECT_GE(typed.size(), 30U);
 }
 
 TEST_F(DaemonApiTest, UnknownRoutesAre404AndWrongMethods405) {

@@ -3,12 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <utility>
 
 #include "server/daemon_test_util.h"
 #include "support/zk_client.h"
+#include "support/zk_server.h"
 
 namespace sessionkeeper::testing {
 namespace {
@@ -306,13 +308,50 @@ TEST_F(DaemonBadInputTest, MalformedHeadersAndQueriesAre400) {
     ExpectStatus(400, "PATCH", SessionPath(id_), R"({"set":{"k":"x"}})",
                  {{"If-Match", value}});
   }
+  for (const char* value :
+       {"abc", "0", "-1", "+1", "1.0", "0x10", "1e3", "1 2", "",
+        "9223372036854775808", "99999999999999999999"}) {
+    ExpectStatus(400, "PATCH", SessionPath(id_), R"({"set":{"k":"x"}})",
+                 {{"X-Lease-Token", value}});
+  }
+  // Two tokens: neither wins.
   ExpectStatus(400, "PATCH", SessionPath(id_), R"({"set":{"k":"x"}})",
-               {{"X-Lease-Token", "1"}});
+               {{"X-Lease-Token", "1"}, {"X-Lease-Token", "2"}});
   for (const char* query : {"?consistency=strong", "?consistency=", "?x=1",
                             "?consistency=cached&x=1"}) {
     ExpectStatus(400, "GET", SessionPath(id_) + query);
   }
   ExpectStatus(400, "POST", SessionPath(id_, "/touch?force=1"));
+}
+
+TEST_F(DaemonBadInputTest, MalformedLeaseRequestsAre400AndTakeNoLease) {
+  const std::string lease = SessionPath(id_, "/lease");
+  for (const char* body :
+       {"", "{}", R"({"holder":"h"})", R"({"ttl_ms":1000})",
+        R"({"holder":"","ttl_ms":1000})", R"({"holder":"h","ttl_ms":0})",
+        R"({"holder":"h","ttl_ms":86400001})", R"({"holder":"h","ttl_ms":1.5})",
+        R"({"holder":"h","ttl_ms":"1000"})",
+        R"({"holder":"h","ttl_ms":1000,"x":1})", "not json"}) {
+    ExpectStatus(400, "POST", lease, body);
+  }
+  ExpectStatus(
+      400, "POST", lease,
+      R"({"holder":")" + std::string(257, 'h') + R"(","ttl_ms":1000})");
+  // A token where none is taken.
+  ExpectStatus(400, "POST", "/v1/sessions", "{}", {{"X-Lease-Token", "1"}});
+  ExpectStatus(400, "GET", SessionPath(id_), "", {{"X-Lease-Token", "1"}});
+  ExpectStatus(400, "DELETE", "/v1/principals/witness/sessions", "",
+               {{"X-Lease-Token", "1"}});
+  ExpectStatus(400, "DELETE", lease + "?token=1", "", {{"X-Lease-Token", "1"}});
+  // A release without a well-formed token.
+  for (const char* query : {"", "?token=", "?token=0", "?token=x", "?token=-1",
+                            "?token=1&token=2", "?force=1"}) {
+    ExpectStatus(400, "DELETE", lease + query);
+  }
+  // A renewal without a usable body or token.
+  ExpectStatus(400, "POST", lease, "{}", {{"X-Lease-Token", "1"}});
+  ExpectStatus(400, "POST", lease, R"({"ttl_ms":1000})",
+               {{"X-Lease-Token", "one"}});
 }
 
 TEST_F(DaemonBadInputTest, HostilePrincipalsAre400) {
@@ -322,6 +361,94 @@ TEST_F(DaemonBadInputTest, HostilePrincipalsAre400) {
     ExpectStatus(400, "GET", "/v1/principals/" + p + "/sessions");
     ExpectStatus(400, "DELETE", "/v1/principals/" + p + "/sessions");
   }
+}
+
+}  // namespace
+}  // namespace sessionkeeper::testing
+
+namespace sessionkeeper::testing {
+namespace {
+
+// A short read deadline and a long idle timeout: what closes a trickling
+// client here is the deadline, not the lack of progress.
+class DaemonSlowClientTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    daemon_ = Daemon::Start(
+        WithFlags({"--request_read_timeout_s=1", "--idle_timeout_s=60"}));
+    ASSERT_NE(daemon_, nullptr);
+  }
+  std::unique_ptr<Daemon> daemon_;
+};
+
+TEST_F(DaemonSlowClientTest, ATricklingRequestIsDisconnectedUnanswered) {
+  Result<std::unique_ptr<RawConnection>> c =
+      RawConnection::Open(daemon_->address());
+  ASSERT_TRUE(c.ok()) << c.status();
+  const std::string request =
+      "GET /healthz HTTP/1.1\r\nHost: t\r\nX-Padding: " +
+      std::string(4000, 'a') + "\r\n\r\n";
+  const auto start = std::chrono::steady_clock::now();
+  bool written = true;
+  size_t sent = 0;
+  // A byte every few milliseconds: always progress, never a complete
+  // request.
+  PollUntil(
+      [&] {
+        if (sent < request.size() - 2) {
+          written = (*c)->Write(request.substr(sent++, 1));
+        }
+        return !written || (*c)->ServerSpoke();
+      },
+      std::chrono::seconds(10));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_LT(sent, request.size() - 2);
+  const Result<HttpResponse> answer = (*c)->Read(std::chrono::seconds(5));
+  EXPECT_FALSE(answer.ok()) << "closed without an answer";
+  EXPECT_EQ(
+      MetricOf(*daemon_, "sessionkeeperd_http_slow_requests_closed_total"), 1);
+}
+
+TEST_F(DaemonSlowClientTest, TimeBeforeTheFirstByteAndBetweenRequestsIsIdle) {
+  Result<std::unique_ptr<RawConnection>> c =
+      RawConnection::Open(daemon_->address());
+  ASSERT_TRUE(c.ok()) << c.status();
+  const std::string request = "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n";
+  for (int i = 0; i < 2; ++i) {
+    // Longer than the read deadline, shorter than the idle timeout.
+    const auto idle_until =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
+    PollUntil([&] { return std::chrono::steady_clock::now() > idle_until; },
+              std::chrono::seconds(3));
+    ASSERT_TRUE((*c)->Write(request));
+    const Result<HttpResponse> r = (*c)->Read(std::chrono::seconds(10));
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->status, 200);
+  }
+  EXPECT_EQ(
+      MetricOf(*daemon_, "sessionkeeperd_http_slow_requests_closed_total"), 0);
+}
+
+TEST_F(DaemonSlowClientTest, OpenConnectionsAreCountedUntilTheyClose) {
+  std::vector<std::unique_ptr<RawConnection>> open;
+  for (int i = 0; i < 3; ++i) {
+    Result<std::unique_ptr<RawConnection>> c =
+        RawConnection::Open(daemon_->address());
+    ASSERT_TRUE(c.ok()) << c.status();
+    open.push_back(std::move(*c));
+  }
+  // The scrape's own connection counts too.
+  EXPECT_TRUE(PollUntil(
+      [&] {
+        return MetricOf(*daemon_, "sessionkeeperd_http_connections") == 4;
+      },
+      std::chrono::seconds(10)));
+  open.clear();
+  EXPECT_TRUE(PollUntil(
+      [&] {
+        return MetricOf(*daemon_, "sessionkeeperd_http_connections") == 1;
+      },
+      std::chrono::seconds(10)));
 }
 
 }  // namespace

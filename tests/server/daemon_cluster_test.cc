@@ -49,16 +49,42 @@ TEST_F(DaemonClusterTest,
 }
 
 TEST_F(DaemonClusterTest, ACachedReadThroughTheOtherSeesAWriteWithinASecond) {
-  const std::string id = CreateSession(*a_)["id"];
+  const std::string id =
+      CreateSession(*a_, R"({"attributes":{"k":"old"}})")["id"];
+  // B caches the session (its reads now hit memory) before A writes.
+  ASSERT_EQ(Must(b_->Call("GET", SessionPath(id))).status, 200);
+  const double hits = MetricOf(*b_, "sessionkeeperd_cache_hits_total");
+  HttpResponse r = Must(b_->Call("GET", SessionPath(id)));
+  ASSERT_EQ(r.status, 200);
+  ASSERT_EQ(r.Json()["attributes"]["k"], "old");
+  ASSERT_EQ(MetricOf(*b_, "sessionkeeperd_cache_hits_total"), hits + 1)
+      << "B's read did not come from its cache";
+
   ASSERT_EQ(
       Must(a_->Call("PATCH", SessionPath(id), R"({"set":{"k":"new"}})")).status,
       200);
+  // The deadline runs from A's acknowledgement.
   EXPECT_TRUE(PollUntil(
       [&] {
-        const HttpResponse r = Must(b_->Call("GET", SessionPath(id)));
-        return r.status == 200 && r.Json()["attributes"]["k"] == "new";
+        const HttpResponse read = Must(b_->Call("GET", SessionPath(id)));
+        return read.status == 200 && read.Json()["attributes"]["k"] == "new";
       },
       std::chrono::seconds(1)));
+  EXPECT_GE(MetricOf(*b_, "sessionkeeperd_cache_invalidations_total"), 1);
+}
+
+TEST_F(DaemonClusterTest, BothDaemonsAreMembersAndSplitTheBuckets) {
+  EXPECT_TRUE(PollUntil(
+      [&] {
+        const double a_owned =
+            MetricOf(*a_, "sessionkeeperd_expiry_owned_buckets");
+        const double b_owned =
+            MetricOf(*b_, "sessionkeeperd_expiry_owned_buckets");
+        return MetricOf(*a_, "sessionkeeperd_cluster_members") == 2 &&
+               MetricOf(*b_, "sessionkeeperd_cluster_members") == 2 &&
+               a_owned > 0 && b_owned > 0 && a_owned + b_owned == 16;
+      },
+      std::chrono::seconds(10)));
 }
 
 TEST_F(DaemonClusterTest, DeleteAndRotateThroughOneAreSeenThroughTheOther) {

@@ -58,11 +58,8 @@ Status StartAgain(ZkServer& zk) {
 
 // The in-flight gauge as the daemon reports it (the scrape included).
 int InFlight(Daemon& d) {
-  const HttpResponse r = Must(d.Call("GET", "/metrics"));
-  const std::string key = "\nsessionkeeperd_http_requests_in_flight ";
-  const size_t at = r.body.find(key);
-  return at == std::string::npos ? -1
-                                 : std::atoi(r.body.c_str() + at + key.size());
+  return static_cast<int>(
+      MetricOf(d, "sessionkeeperd_http_requests_in_flight"));
 }
 
 TEST(DaemonFlagsTest, HelpExitsZeroAndListsTheFlags) {
@@ -70,7 +67,8 @@ TEST(DaemonFlagsTest, HelpExitsZeroAndListsTheFlags) {
   EXPECT_EQ(r.exit_code, 0);
   for (const char* flag :
        {"-zk ", "-listen", "-root", "-zk_credentials_file", "-auth_token_file",
-        "-threads", "-cache_entries", "-write_mode", "-max_body_bytes",
+        "-threads", "-cache_entries", "-cache_max_bytes",
+        "-zk_max_packet_bytes", "-write_mode", "-max_body_bytes",
         "-max_header_bytes", "-max_attributes", "-max_session_bytes",
         "-idle_timeout_s", "-request_timeout_s"}) {
     EXPECT_NE(r.output.find(flag), std::string::npos) << flag;
@@ -92,6 +90,8 @@ TEST(DaemonFlagsTest, BadFlagsExitTwoNamingTheProblem) {
       {{"--zk=h:1", "--root=relative"}, "--root"},
       {{"--zk=h:1", "--root=/a/../b"}, "--root"},
       {{"--zk=h:1", "--cache_entries=-3"}, "--cache_entries"},
+      {{"--zk=h:1", "--cache_max_bytes=0"}, "--cache_max_bytes"},
+      {{"--zk=h:1", "--zk_max_packet_bytes=1000"}, "--zk_max_packet_bytes"},
       {{"--zk=h:1", "--zk_credentials_file=/nonexistent"},
        "--zk_credentials_file"},
       {{"--zk=h:1", "--no_such_flag=1"}, "no_such_flag"},
@@ -121,6 +121,44 @@ TEST(DaemonFlagsTest, AnUnreachableZooKeeperExitsOne) {
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("cannot open the session store"), std::string::npos)
       << r.output;
+}
+
+TEST(DaemonFlagsTest, ACacheTooBigForTheWatchPacketExitsTwoSayingWhy) {
+  // 100,000 watched paths cannot be re-sent in one 1 MiB packet.
+  const ExitResult r = RunDaemonToExit(
+      {"--zk=" + SharedZkConnectString(), "--root=" + UniqueTestPath("daemon"),
+       "--listen=127.0.0.1:0", "--cache_entries=100000"},
+      seconds(60));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("refuses this configuration"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("cache_max_entries=100000"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("--zk_max_packet_bytes"), std::string::npos)
+      << r.output;
+}
+
+TEST(DaemonFlagsTest, ALargerPacketBoundAdmitsALargerCache) {
+  auto d = Daemon::Start(
+      WithFlags({"--cache_entries=100000", "--zk_max_packet_bytes=16777216"}));
+  ASSERT_NE(d, nullptr);
+  const std::string id = CreateSession(*d)["id"];
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(Must(d->Call("GET", SessionPath(id))).status, 200);
+  }
+  EXPECT_GE(MetricOf(*d, "sessionkeeperd_cache_hits_total"), 1);
+  EXPECT_EQ(d->Stop(SIGTERM), 0) << d->Log();
+}
+
+TEST(DaemonFlagsTest, CacheEntriesZeroServesCachedReadsFromTheServer) {
+  auto d = Daemon::Start(WithFlags({"--cache_entries=0"}));
+  ASSERT_NE(d, nullptr);
+  const std::string id = CreateSession(*d)["id"];
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(Must(d->Call("GET", SessionPath(id))).status, 200);
+  }
+  EXPECT_EQ(MetricOf(*d, "sessionkeeperd_cache_hits_total"), 0);
+  EXPECT_EQ(MetricOf(*d, "sessionkeeperd_cache_entries"), 0);
 }
 
 TEST(DaemonSignalsTest, SigtermAndSigintExitZeroAndReleaseThePort) {
@@ -217,9 +255,14 @@ TEST(DaemonZooKeeperTest, AnOutageAnswers503WithRetryAfterAndRecovers) {
   r = Must(d->Call("GET", "/readyz"));
   EXPECT_FALSE(r.Header("retry-after").empty());
   EXPECT_EQ(Must(d->Call("GET", "/healthz")).status, 200);
-  EXPECT_NE(Must(d->Call("GET", "/metrics"))
-                .body.find("sessionkeeperd_zookeeper_ready 0\n"),
-            std::string::npos);
+  EXPECT_EQ(MetricOf(*d, "sessionkeeperd_zookeeper_ready"), 0);
+  EXPECT_TRUE(PollUntil(
+      [&] { return MetricOf(*d, "sessionkeeperd_zookeeper_connected") == 0; },
+      seconds(30)));
+  EXPECT_EQ(MetricOf(*d,
+                     "sessionkeeperd_zookeeper_connection_state{state="
+                     "\"connected\"}"),
+            0);
 
   ASSERT_TRUE(StartAgain(*zk).ok());
   EXPECT_TRUE(

@@ -212,4 +212,65 @@ bool ConnectionRefused(const std::string& address) {
   return false;
 }
 
+Result<std::unique_ptr<RawConnection>> RawConnection::Open(
+    const std::string& address) {
+  const int fd = Connect(address);
+  if (fd < 0) {
+    return Status::Unavailable("cannot connect to " + address);
+  }
+  return std::unique_ptr<RawConnection>(new RawConnection(fd));
+}
+
+RawConnection::~RawConnection() { ::close(fd_); }
+
+bool RawConnection::Write(std::string_view bytes) const {
+  while (!bytes.empty()) {
+    const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (n <= 0) {
+      return false;
+    }
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+bool RawConnection::ServerSpoke() const {
+  pollfd p{fd_, POLLIN, 0};
+  return ::poll(&p, 1, 0) > 0 &&
+         (p.revents & (POLLIN | POLLHUP | POLLERR)) != 0;
+}
+
+Result<HttpResponse> RawConnection::Read(std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  HttpResponse response;
+  bool closed = false;
+  while (!TryParse(received_, closed, &response)) {
+    if (closed) {
+      return Status::Unavailable("connection closed after " +
+                                 std::to_string(received_.size()) + " bytes");
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - Clock::now());
+    if (left.count() <= 0) {
+      return Status::Unavailable("timed out");
+    }
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) {
+      continue;
+    }
+    char buf[65536];
+    const ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
+    if (n > 0) {
+      received_.append(buf, static_cast<size_t>(n));
+    } else {
+      closed = true;
+    }
+  }
+  // What follows this response stays for the next Read.
+  const size_t header_end = received_.find("\r\n\r\n") + 4;
+  received_.erase(
+      0, std::min(received_.size(), header_end + response.body.size()));
+  return response;
+}
+
 }  // namespace sessionkeeper::testing

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -56,6 +57,31 @@ Result<std::string> Exchange(
 
 // True when a TCP connection to `address` is refused.
 bool ConnectionRefused(const std::string& address);
+
+// A connection the test writes to piece by piece (slow clients, keep-alive).
+class RawConnection {
+ public:
+  // Unavailable when it cannot connect.
+  static Result<std::unique_ptr<RawConnection>> Open(
+      const std::string& address);
+  ~RawConnection();
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+
+  // False when the server has closed or reset the connection.
+  [[nodiscard]] bool Write(std::string_view bytes) const;
+  // True once the server has closed (or reset) the connection, or has sent
+  // anything; never blocks.
+  [[nodiscard]] bool ServerSpoke() const;
+  // One response (the bytes received so far included), waiting up to
+  // `timeout`.
+  Result<HttpResponse> Read(std::chrono::milliseconds timeout);
+
+ private:
+  explicit RawConnection(int fd) : fd_(fd) {}
+  int fd_;
+  std::string received_;
+};
 
 }  // namespace sessionkeeper::testing
 

@@ -162,5 +162,96 @@ TEST(JsonCodecTest, EncodesListsAndCounts) {
   EXPECT_EQ(InvalidatedToJson(3), R"({"invalidated":3})");
 }
 
+TEST(JsonCodecTest, EncodesMembers) {
+  EXPECT_EQ(MembersToJson({}), R"({"members":[]})");
+  EXPECT_EQ(MembersToJson({{"node-a", "127.0.0.1:8080", 1700000000000}}),
+            R"({"members":[{"node_id":"node-a","address":"127.0.0.1:8080",)"
+            R"("started_at":1700000000000}]})");
+}
+
+TEST(JsonCodecTest, EncodesManagerStatsWithTheirFieldNames) {
+  ManagerStats stats;
+  stats.connection = {"connected", true, 3, "127.0.0.1:2181"};
+  stats.cache.hits = 7;
+  stats.cache.entries = 2;
+  stats.lifecycle.owned_buckets = 16;
+  stats.lifecycle.leases_acquired = 4;
+  const json doc = json::parse(ManagerStatsToJson(
+      "skctl-h-1", stats, {{"node-a", "127.0.0.1:8080", 5}}));
+  EXPECT_EQ(doc["node_id"], "skctl-h-1");
+  EXPECT_EQ(doc["connection"],
+            json::parse(R"({"state":"connected","connected":true,)"
+                        R"("generation":3,"server":"127.0.0.1:2181"})"));
+  EXPECT_EQ(doc["cache"]["hits"], 7);
+  EXPECT_EQ(doc["cache"]["entries"], 2);
+  EXPECT_EQ(doc["cache"].size(), 9U);
+  EXPECT_EQ(doc["lifecycle"]["owned_buckets"], 16);
+  EXPECT_EQ(doc["lifecycle"]["leases_acquired"], 4);
+  EXPECT_EQ(doc["lifecycle"].size(), 10U);
+  EXPECT_EQ(doc["members"][0]["node_id"], "node-a");
+}
+
+TEST(JsonCodecTest, ParsesALeaseRequest) {
+  Result<LeaseRequest> r =
+      ParseLeaseRequest(R"({"holder":"worker-7","ttl_ms":30000})", false);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->holder, "worker-7");
+  EXPECT_EQ(r->ttl, std::chrono::milliseconds(30000));
+}
+
+TEST(JsonCodecTest, LeaseTtlAndHolderBoundsAreTheLibrarys) {
+  const std::string longest(kMaxLeaseHolderBytes, 'h');
+  for (const std::string& body :
+       {std::string(R"({"holder":"h","ttl_ms":1})"),
+        std::string(R"({"holder":"h","ttl_ms":86400000})"),
+        R"({"holder":")" + longest + R"(","ttl_ms":1000})",
+        std::string(R"({"holder":"élève","ttl_ms":1000})")}) {
+    EXPECT_TRUE(ParseLeaseRequest(body, false).ok()) << body;
+  }
+}
+
+TEST(JsonCodecTest, RejectsMalformedLeaseRequests) {
+  const std::string too_long(kMaxLeaseHolderBytes + 1, 'h');
+  for (const std::string& body : {
+           std::string(""),
+           std::string("{}"),
+           std::string(R"({"holder":"h"})"),
+           std::string(R"({"ttl_ms":1000})"),
+           std::string(R"({"holder":"","ttl_ms":1000})"),
+           std::string(R"({"holder":null,"ttl_ms":1000})"),
+           std::string(R"({"holder":7,"ttl_ms":1000})"),
+           R"({"holder":")" + too_long + R"(","ttl_ms":1000})",
+           std::string(R"({"holder":"h","ttl_ms":0})"),
+           std::string(R"({"holder":"h","ttl_ms":-1})"),
+           std::string(R"({"holder":"h","ttl_ms":86400001})"),
+           std::string(R"({"holder":"h","ttl_ms":18446744073709551615})"),
+           std::string(R"({"holder":"h","ttl_ms":1.5})"),
+           std::string(R"({"holder":"h","ttl_ms":"1000"})"),
+           std::string(R"({"holder":"h","ttl_ms":1000,"token":1})"),
+           std::string(R"({"holder":"h","holder":"i","ttl_ms":1000})"),
+           std::string(R"(["h",1000])"),
+           std::string(R"({"holder":"h","ttl_ms":1000)"),
+       }) {
+    Result<LeaseRequest> r = ParseLeaseRequest(body, false);
+    EXPECT_TRUE(r.status().IsInvalidArgument()) << body;
+  }
+}
+
+TEST(JsonCodecTest, ARenewalNeedsOnlyTheTtl) {
+  Result<LeaseRequest> r = ParseLeaseRequest(R"({"ttl_ms":5000})", true);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->ttl, std::chrono::milliseconds(5000));
+  EXPECT_TRUE(ParseLeaseRequest(R"({"holder":"h","ttl_ms":5000})", true).ok());
+  EXPECT_TRUE(ParseLeaseRequest("{}", true).status().IsInvalidArgument());
+  EXPECT_TRUE(ParseLeaseRequest(R"({"holder":"","ttl_ms":5000})", true)
+                  .status()
+                  .IsInvalidArgument());
+}
+
+TEST(JsonCodecTest, EncodesALeaseAsTokenAndExpiry) {
+  EXPECT_EQ(LeaseToJson(Lease{"id", "alice", 12, 1795305971886}),
+            R"({"token":12,"expires_at":1795305971886})");
+}
+
 }  // namespace
 }  // namespace sessionkeeper::server

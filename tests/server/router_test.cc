@@ -114,10 +114,55 @@ TEST(RouterTest, ExtraPathSegmentsAre404) {
   EXPECT_EQ(ErrorStatus(R(Method::kGet, "*")), 404);
 }
 
-TEST(RouterTest, LeaseRoutesAreNotServedYet) {
+TEST(RouterTest, RoutesLeaseAcquireRenewAndRelease) {
   const std::string lease = std::string("/v1/sessions/") + kId + "/lease";
-  EXPECT_EQ(ErrorStatus(R(Method::kPost, lease)), 404);
-  EXPECT_EQ(ErrorStatus(R(Method::kDelete, lease, "token=1")), 404);
+  EXPECT_EQ(R(Method::kPost, lease).request.route, Route::kAcquireLease);
+  EXPECT_EQ(R(Method::kPost, lease).request.session_id, kId);
+  EXPECT_EQ(RouteRequest(Method::kPost, lease, std::nullopt,
+                         /*has_lease_token=*/true)
+                .request.route,
+            Route::kRenewLease);
+  const RouteResult release = R(Method::kDelete, lease, "token=42");
+  ASSERT_FALSE(release.error.has_value());
+  EXPECT_EQ(release.request.route, Route::kReleaseLease);
+  EXPECT_EQ(release.request.lease_token, 42);
+}
+
+TEST(RouterTest, AReleaseNeedsExactlyOneWellFormedToken) {
+  const std::string lease = std::string("/v1/sessions/") + kId + "/lease";
+  EXPECT_EQ(ErrorStatus(R(Method::kDelete, lease)), 400);
+  for (const char* query :
+       {"", "token=", "token=0", "token=abc", "token=-1", "token=+1",
+        "token=1.0", "token=0x10", "token=1&x=2", "x=1", "token=1&token=2",
+        "token=9223372036854775808", "token=%31"}) {
+    const RouteResult r = R(Method::kDelete, lease, query);
+    EXPECT_EQ(ErrorStatus(r), 400) << query;
+    EXPECT_EQ(r.request.route, Route::kReleaseLease) << query;
+  }
+  EXPECT_EQ(ErrorStatus(R(Method::kPost, lease, "token=1")), 400);
+}
+
+TEST(RouterTest, LeaseRoutesTakePostAndDeleteOnly) {
+  const std::string lease = std::string("/v1/sessions/") + kId + "/lease";
+  for (const Method m : {Method::kGet, Method::kPut, Method::kPatch}) {
+    const RouteResult r = R(m, lease);
+    ASSERT_EQ(ErrorStatus(r), 405);
+    EXPECT_EQ(r.error->headers[0].second, "POST, DELETE");
+  }
+  EXPECT_EQ(ErrorStatus(R(Method::kPost, "/v1/sessions/a.b/lease")), 400);
+  EXPECT_EQ(ErrorStatus(R(Method::kPost, lease + "/x")), 404);
+  EXPECT_EQ(ErrorStatus(R(Method::kPost, lease + "s")), 404);
+}
+
+TEST(RouterTest, LeaseTokensAreDecimalAndFitInt64) {
+  EXPECT_EQ(ParseLeaseToken("1"), 1);
+  EXPECT_EQ(ParseLeaseToken("42"), 42);
+  EXPECT_EQ(ParseLeaseToken("007"), 7);
+  EXPECT_EQ(ParseLeaseToken("9223372036854775807"), INT64_MAX);
+  for (const char* bad : {"", "0", "-1", "+1", " 1", "1 ", "1.0", "0x1", "1e3",
+                          "9223372036854775808", "99999999999999999999"}) {
+    EXPECT_FALSE(ParseLeaseToken(bad).has_value()) << bad;
+  }
 }
 
 TEST(RouterTest, WrongMethodsAre405WithAllow) {
@@ -149,6 +194,9 @@ TEST(RouterTest, RouteNamesAreStableLabels) {
   EXPECT_EQ(RouteName(Route::kNone), "unmatched");
   EXPECT_EQ(RouteName(Route::kGetSession), "get_session");
   EXPECT_EQ(RouteName(Route::kMetrics), "metrics");
+  EXPECT_EQ(RouteName(Route::kAcquireLease), "acquire_lease");
+  EXPECT_EQ(RouteName(Route::kRenewLease), "renew_lease");
+  EXPECT_EQ(RouteName(Route::kReleaseLease), "release_lease");
 }
 
 }  // namespace

@@ -69,5 +69,22 @@ TEST(StatusMappingTest, InternalErrorsDoNotLeakDetails) {
   EXPECT_EQ(r.body.find("boom"), std::string::npos);
 }
 
+TEST(StatusMappingTest, AFencedWriteIs409Fenced) {
+  const Response r = StatusResponse(Status::Fenced("lease 3 is gone"), false);
+  EXPECT_EQ(r.status, 409);
+  EXPECT_EQ(nlohmann::json::parse(r.body)["error"], "fenced");
+}
+
+TEST(StatusMappingTest, AHeldLeaseIs409WithItsHolderAndExpiry) {
+  const Response r = LeaseHeldResponse(Lease{"id", "alice", 0, 1795305971886});
+  EXPECT_EQ(r.status, 409);
+  const auto doc = nlohmann::json::parse(r.body);
+  EXPECT_EQ(doc["error"], "lease_held");
+  EXPECT_EQ(doc["holder"], "alice");
+  EXPECT_EQ(doc["expires_at"], 1795305971886);
+  EXPECT_TRUE(doc["message"].is_string());
+  EXPECT_FALSE(doc.contains("token"));
+}
+
 }  // namespace
 }  // namespace sessionkeeper::server
