@@ -14,6 +14,9 @@ PACKAGES=(
   zookeeper default-jre-headless
   # Used by the scripts and tests: pgrep/ps, curl.
   procps curl
+  # Fuzzing (scripts/fuzz.sh): clang and its libFuzzer and sanitizer
+  # runtimes. The sanitizer build uses g++'s own runtimes.
+  clang libclang-rt-14-dev
 )
 
 missing=()

@@ -5,6 +5,12 @@
 set -euo pipefail
 : "${SK_BUILD_DIR:?}" "${SK_SOURCE_DIR:?}" "${SK_TEST_ZK_DIR:?}"
 
+# A sanitizer build's library needs its runtime in the program too.
+san_flags=()
+if [ -n "${SK_SANITIZE:-}" ]; then
+  san_flags=("-fsanitize=$SK_SANITIZE")
+fi
+
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 prefix="$work/prefix"
@@ -17,13 +23,13 @@ echo "installed into $prefix"
 # pkg-config works from the relocated prefix too.
 pc_dir=$(dirname "$(find "$prefix" -name sessionkeeper.pc | head -1)")
 # shellcheck disable=SC2046
-g++ -std=c++20 "$SK_SOURCE_DIR/examples/hello_session/main.cc" \
+g++ -std=c++20 "${san_flags[@]}" "$SK_SOURCE_DIR/examples/hello_session/main.cc" \
   $(PKG_CONFIG_PATH="$pc_dir" pkg-config --cflags --libs sessionkeeper) \
   -o "$work/hello_pc"
 echo "built with pkg-config"
 
 cmake -S "$SK_SOURCE_DIR/examples/hello_session" -B "$work/build" \
-  -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+  -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_CXX_FLAGS="${san_flags[*]}" >/dev/null
 cmake --build "$work/build" >/dev/null
 app="$work/build/hello_session"
 export LD_LIBRARY_PATH="$prefix/lib:$(ls -d "$prefix"/lib/*/ 2>/dev/null | tr '\n' ':')${LD_LIBRARY_PATH:-}"

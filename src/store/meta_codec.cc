@@ -3,6 +3,10 @@
 
 #include <flatbuffers/flatbuffers.h>
 
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
 #include "meta_generated.h"
 
 namespace sessionkeeper::store {
@@ -17,11 +21,22 @@ std::string EncodeStoreMeta(const StoreMeta& meta) {
 }
 
 Result<StoreMeta> DecodeStoreMeta(std::string_view bytes) {
+  const Status invalid =
+      Status::DataLoss("store meta: not a valid Meta record");
+  if (bytes.size() < 8) return invalid;
+  // FlatBuffers reads scalars in place (created_at_ms is an int64), and its
+  // verifier checks alignment only relative to the buffer start: copy
+  // misaligned bytes first.
+  std::vector<uint64_t> aligned;
   const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
+  if (reinterpret_cast<uintptr_t>(data) % alignof(uint64_t) != 0) {
+    aligned.resize((bytes.size() + sizeof(uint64_t) - 1) / sizeof(uint64_t));
+    std::memcpy(aligned.data(), bytes.data(), bytes.size());
+    data = reinterpret_cast<const uint8_t*>(aligned.data());
+  }
   flatbuffers::Verifier verifier(data, bytes.size());
-  if (bytes.size() < 8 || !fb::MetaBufferHasIdentifier(data) ||
-      !fb::VerifyMetaBuffer(verifier)) {
-    return Status::DataLoss("store meta: not a valid Meta record");
+  if (!fb::MetaBufferHasIdentifier(data) || !fb::VerifyMetaBuffer(verifier)) {
+    return invalid;
   }
   const fb::Meta* meta = fb::GetMeta(data);
   StoreMeta out;
