@@ -1,12 +1,15 @@
-// Issue 7, scenario 5: a service process paused (SIGSTOP) past its lease.
-// Another process takes the lease over and writes; when the paused process
-// resumes, its fenced write with the old token is rejected by ZooKeeper
-// (its ZooKeeper session is still alive: the pause is shorter than the
-// session timeout, so nothing local tells it the lease is gone) and the new
-// holder's data is intact.
+// Issue 5 (leases) and issue 7, scenario 5: a service process paused
+// (SIGSTOP) past its lease. Another process takes the lease over and
+// writes; when the paused process resumes, its fenced write with the old
+// token is rejected and the new holder's data is intact. Two cases: a pause
+// shorter than the ZooKeeper session timeout (the session lives, nothing
+// local tells the process its lease is gone: ZooKeeper's check in the
+// write's multi refuses it), and a pause past the session timeout too (the
+// session and its ephemeral lease node are gone).
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -23,12 +26,49 @@ constexpr auto kTtl = milliseconds(1000);
 // Long enough that the paused process's ZooKeeper session (and so its lease
 // node) outlives the pause: only the takeover ends its lease.
 constexpr auto kZkSessionTimeout = milliseconds(20000);
+// Short, for the pause that outlasts the session.
+constexpr auto kShortSessionTimeout = milliseconds(4000);
 
-class PausedHolderTest : public MultiProcessTest {};
+class PausedHolderTest : public MultiProcessTest {
+ protected:
+  // A acquires and writes; A is paused; B takes over and writes; then
+  // `while_paused` runs, A resumes and writes with its old token.
+  void Run(std::chrono::milliseconds zk_session_timeout,
+           const std::function<void(WorkerProcess* a, WorkerProcess* b)>&
+               while_paused,
+           bool a_keeps_its_session);
+};
 
 TEST_F(PausedHolderTest, AFencedWriteAfterAPausePastTheLeaseIsRejected) {
+  Run(
+      kZkSessionTimeout, [](WorkerProcess*, WorkerProcess*) {},
+      /*a_keeps_its_session=*/true);
+}
+
+TEST_F(PausedHolderTest, AFencedWriteAfterAPausePastTheSessionIsRejected) {
+  Run(
+      kShortSessionTimeout,
+      [](WorkerProcess* a, WorkerProcess* b) {
+        // A's ZooKeeper session ends on the server: its member znode goes.
+        EXPECT_TRUE(PollUntil(
+            [&] {
+              Result<Line> m = b->Call(Line("members"));
+              return m.ok() && m->GetList("members") ==
+                                   std::vector<std::string>{b->node_id()};
+            },
+            kShortSessionTimeout * 4))
+            << "A's session did not expire while it was paused";
+        (void)a;
+      },
+      /*a_keeps_its_session=*/false);
+}
+
+void PausedHolderTest::Run(
+    std::chrono::milliseconds zk_session_timeout,
+    const std::function<void(WorkerProcess* a, WorkerProcess* b)>& while_paused,
+    bool a_keeps_its_session) {
   const std::vector<std::string> flags = {
-      "--zk_session_timeout_ms=" + std::to_string(kZkSessionTimeout.count())};
+      "--zk_session_timeout_ms=" + std::to_string(zk_session_timeout.count())};
   WorkerProcess* a = StartWorker(0, flags);
   ASSERT_NE(a, nullptr);
   WorkerProcess* b = StartWorker(1, flags);
@@ -75,12 +115,13 @@ TEST_F(PausedHolderTest, AFencedWriteAfterAPausePastTheLeaseIsRejected) {
         }
         return b_token != 0;
       },
-      kZkSessionTimeout / 2));
+      milliseconds(10000)));
   EXPECT_GT(b_token, a_token);
   Result<Line> b_write = b->Call(
       Line("mutate").Add("id", id).Add("set.owner", "b").Add("token", b_token));
   ASSERT_TRUE(b_write.ok()) << b_write.status();
   const int64_t b_version = b_write->GetIntOr("version", -1);
+  while_paused(a, b);
 
   ASSERT_TRUE(a->Resume().ok());
   history().Note("A resumed");
@@ -89,10 +130,12 @@ TEST_F(PausedHolderTest, AFencedWriteAfterAPausePastTheLeaseIsRejected) {
                                    .Add("set.owner", "a2")
                                    .Add("token", a_token));
   EXPECT_TRUE(stale.status().IsFenced()) << stale.status();
-  // Not a local refusal: A's ZooKeeper session lived through the pause.
-  Result<Line> server = a->Call(Line("server"));
-  ASSERT_TRUE(server.ok()) << server.status();
-  EXPECT_EQ(server->GetIntOr("generation", 0), 1);
+  if (a_keeps_its_session) {
+    // Not a local refusal: A's ZooKeeper session lived through the pause.
+    Result<Line> server = a->Call(Line("server"));
+    ASSERT_TRUE(server.ok()) << server.status();
+    EXPECT_EQ(server->GetIntOr("generation", 0), 1);
+  }
 
   for (WorkerProcess* reader : {a, b}) {
     Result<Line> read =
@@ -101,7 +144,7 @@ TEST_F(PausedHolderTest, AFencedWriteAfterAPausePastTheLeaseIsRejected) {
     EXPECT_EQ(read->GetOr("a.owner", ""), "b");
     EXPECT_EQ(read->GetIntOr("version", -1), b_version);
   }
-  ReportFigures("paused_holder",
+  ReportFigures(a_keeps_its_session ? "paused_holder" : "paused_holder_expired",
                 "a_token=" + std::to_string(a_token) +
                     " b_token=" + std::to_string(b_token) +
                     " stale_write=" + stale.status().ToString());
