@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <system_error>
 
@@ -16,7 +17,7 @@ constexpr std::string_view kAlphabet =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 // The 6-bit value of a base64url character, or -1.
-constexpr int DecodeChar(char c) {
+constexpr int DecodeCharSlow(char c) {
   if (c >= 'A' && c <= 'Z') return c - 'A';
   if (c >= 'a' && c <= 'z') return c - 'a' + 26;
   if (c >= '0' && c <= '9') return c - '0' + 52;
@@ -24,6 +25,18 @@ constexpr int DecodeChar(char c) {
   if (c == '_') return 63;
   return -1;
 }
+
+// Every cached read validates its id: a table lookup per character instead
+// of five range tests (the validation was 15 % of a cached GetShared).
+constexpr std::array<int8_t, 256> kDecodeTable = [] {
+  std::array<int8_t, 256> table{};
+  for (int c = 0; c < 256; ++c) {
+    table[c] = static_cast<int8_t>(DecodeCharSlow(static_cast<char>(c)));
+  }
+  return table;
+}();
+
+int DecodeChar(char c) { return kDecodeTable[static_cast<unsigned char>(c)]; }
 
 // 22 characters hold 132 bits for 128 of data: the last character carries
 // only its top 2 bits, and the rest must be zero for a single spelling.
@@ -82,11 +95,15 @@ Status ValidateSessionId(std::string_view id) {
         "session id must be " + std::to_string(kSessionIdLength) +
         " characters (got " + std::to_string(id.size()) + ")");
   }
-  for (size_t i = 0; i < id.size(); ++i) {
-    if (DecodeChar(id[i]) < 0) {
-      return Status::InvalidArgument(
-          "session id has a character outside A-Za-z0-9-_ at offset " +
-          std::to_string(i));
+  int all = 0;  // Negative when any character is outside the alphabet.
+  for (const char c : id) all |= DecodeChar(c);
+  if (all < 0) {
+    for (size_t i = 0; i < id.size(); ++i) {
+      if (DecodeChar(id[i]) < 0) {
+        return Status::InvalidArgument(
+            "session id has a character outside A-Za-z0-9-_ at offset " +
+            std::to_string(i));
+      }
     }
   }
   const unsigned tail_mask = (1U << kUnusedTailBits) - 1;
