@@ -55,6 +55,16 @@ SessionCache::Lookup SessionCache::Find(const std::string& id) const {
   return {state, entry.value, entry.token};
 }
 
+std::shared_ptr<const CachedSession> SessionCache::FindForWrite(
+    const std::string& id) const {
+  Shard& shard = ShardFor(id);
+  std::shared_lock<std::shared_mutex> lock(shard.mu);
+  auto it = shard.entries.find(id);
+  if (it == shard.entries.end()) return nullptr;
+  it->second->referenced.store(true, std::memory_order_relaxed);
+  return it->second->value;
+}
+
 uint64_t SessionCache::Insert(const std::string& id, CachedSession value,
                               bool watched, std::vector<std::string>* evicted) {
   Shard& shard = ShardFor(id);
@@ -165,7 +175,8 @@ void SessionCache::EvictLocked(Shard& shard,
     std::string victim = std::move(key);
     key = std::move(shard.clock.back());
     shard.clock.pop_back();
-    if (evicted != nullptr) evicted->push_back(victim);
+    // Only a watched copy has a ZooKeeper watch to remove.
+    if (evicted != nullptr && it->second->watched) evicted->push_back(victim);
     EraseLocked(shard, victim);
     evictions_.fetch_add(1, std::memory_order_relaxed);
   }

@@ -33,6 +33,9 @@ struct CachedSession {
   Session session;
   int64_t czxid = 0;
   int64_t mzxid = 0;
+  // The record format it was decoded from: a write may start from this copy
+  // only when re-encoding it loses nothing (a format this build writes).
+  uint32_t format_version = 0;
 };
 
 class SessionCache {
@@ -57,11 +60,17 @@ class SessionCache {
   explicit SessionCache(Options options);
 
   Lookup Find(const std::string& id) const;
+  // Any copy, watched or not and whatever the epoch: not to be served, only
+  // a guess for a write to start from (the write's version check makes a
+  // stale copy cost a retry, never a lost update). Null when absent.
+  std::shared_ptr<const CachedSession> FindForWrite(
+      const std::string& id) const;
 
   // Inserts `value`, or replaces the present entry unless that one is newer
   // (same czxid and a higher mzxid). `watched`: its fill armed a watch.
   // Returns the new entry's token (0 when not inserted); ids evicted to make
-  // room are appended to `evicted` (their watches should be removed).
+  // room, those with a watch, are appended to `evicted` (their watches
+  // should be removed).
   uint64_t Insert(const std::string& id, CachedSession value, bool watched,
                   std::vector<std::string>* evicted);
   // The entry `token` now has an armed watch and is current.

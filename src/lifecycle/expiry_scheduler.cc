@@ -3,6 +3,7 @@
 
 #include <glog/logging.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "lifecycle/bucket_ownership.h"
@@ -12,8 +13,9 @@
 namespace sessionkeeper::lifecycle {
 
 namespace {
-// Child events of a busy bucket are coalesced into one re-list.
-constexpr std::chrono::milliseconds kRelistDelay{100};
+// Child events of a busy bucket are coalesced into one re-list, at most
+// this long after the first (and never later than one expiry tick).
+constexpr std::chrono::milliseconds kMaxRelistDelay{500};
 constexpr std::chrono::milliseconds kRetryDelay{500};
 // Expiry markers older than one to two sweep periods are removed.
 constexpr std::chrono::milliseconds kMarkerSweepPeriod{5 * 60 * 1000};
@@ -43,6 +45,13 @@ size_t ExpiryScheduler::scheduled_count() const {
 uint64_t ExpiryScheduler::expired_count() const {
   std::lock_guard<std::mutex> lock(mu_);
   return expired_;
+}
+
+std::chrono::milliseconds ExpiryScheduler::RelistDelay() const {
+  // Re-lists find sessions other members created (this member's own are
+  // scheduled by OnCreated): within one tick is soon enough for them, and
+  // each re-list costs a getChildren.
+  return std::min(deps_.granularity, kMaxRelistDelay);
 }
 
 bool ExpiryScheduler::Owns(uint32_t bucket) const {
@@ -78,6 +87,15 @@ void ExpiryScheduler::OnNewSession() {
     owned.assign(owned_.begin(), owned_.end());
   }
   for (uint32_t b : owned) ListBucket(b);
+}
+
+void ExpiryScheduler::OnCreated(const std::string& id, int64_t deadline_ms) {
+  const uint32_t bucket =
+      session::SessionBucket(id, deps_.store->bucket_count());
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopped_ || owned_.count(bucket) == 0) return;
+  if (!known_[bucket].insert(id).second) return;  // Already listed.
+  schedule_.emplace(deadline_ms, std::make_pair(id, bucket));
 }
 
 void ExpiryScheduler::ListBucket(uint32_t bucket) {
@@ -117,7 +135,7 @@ void ExpiryScheduler::ListBucket(uint32_t bucket) {
           std::lock_guard<std::mutex> lock(mu_);
           if (!relist_pending_.insert(bucket).second) return;
         }
-        deps_.timer->RunAfter(kRelistDelay, [this, bucket] {
+        deps_.timer->RunAfter(RelistDelay(), [this, bucket] {
           {
             std::lock_guard<std::mutex> lock(mu_);
             relist_pending_.erase(bucket);

@@ -62,6 +62,9 @@ class ExpiryScheduler {
   void OnMembersChanged(const std::vector<std::string>& members);
   // A new ZooKeeper session: child watches are gone; reload owned buckets.
   void OnNewSession();
+  // This manager created session `id`: if it owns the bucket, the deadline
+  // is scheduled now and the next re-list does not read the session back.
+  void OnCreated(const std::string& id, int64_t deadline_ms);
 
   size_t owned_bucket_count() const;
   size_t scheduled_count() const;
@@ -92,6 +95,7 @@ class ExpiryScheduler {
   void SweepMarkers();
   void Forget(const std::string& id, uint32_t bucket);
   bool Owns(uint32_t bucket) const;
+  std::chrono::milliseconds RelistDelay() const;
 
   const Deps deps_;
 

@@ -135,6 +135,10 @@ class SessionManager::Impl {
   // The same, sharing the cached snapshot instead of copying it.
   std::optional<Result<std::shared_ptr<const Session>>> TryCachedGetShared(
       const std::string& id, ReadConsistency consistency);
+  // The cached copy to start a write from, watched or not (its version is
+  // the write's expected version: a stale copy loses the version race and
+  // the write re-reads from ZooKeeper), or nullopt.
+  std::optional<store::StoredSession> CachedForWrite(const std::string& id);
   // After a write of ours: the cache holds the acknowledged version (read-
   // your-writes), unserved until its watch is re-armed.
   void AfterWrite(const std::string& id, const store::StoredSession& written);

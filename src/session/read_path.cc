@@ -23,7 +23,7 @@ namespace {
 
 cache::CachedSession ToCached(const StoredSession& stored) {
   return {session::ToSession(stored.record, stored.stat.version),
-          stored.stat.czxid, stored.stat.mzxid};
+          stored.stat.czxid, stored.stat.mzxid, stored.record.format_version};
 }
 
 Status DisconnectedError() {
@@ -76,6 +76,25 @@ SessionManager::Impl::TryCachedGetShared(const std::string& id,
   // Shares ownership of the cache entry: no copy.
   return SharedResult(
       std::shared_ptr<const Session>(lookup.entry, &lookup.entry->session));
+}
+
+std::optional<StoredSession> SessionManager::Impl::CachedForWrite(
+    const std::string& id) {
+  if (cache_ == nullptr || !cache_usable_.load(std::memory_order_acquire)) {
+    return std::nullopt;
+  }
+  std::shared_ptr<const cache::CachedSession> entry = cache_->FindForWrite(id);
+  if (entry == nullptr ||
+      entry->format_version != store::kSessionFormatVersion) {
+    return std::nullopt;
+  }
+  const cache::CachedSession& cached = *entry;
+  StoredSession stored;
+  stored.record = session::ToRecord(cached.session, cached.format_version);
+  stored.stat.version = cached.session.version;
+  stored.stat.czxid = cached.czxid;
+  stored.stat.mzxid = cached.mzxid;
+  return stored;
 }
 
 std::optional<Result<Session>> SessionManager::Impl::TryCachedGet(
@@ -226,24 +245,13 @@ void SessionManager::Impl::AfterWrite(const std::string& id,
                                       const StoredSession& written) {
   if (cache_ == nullptr) return;
   // The watch of the old copy fired on our own write (before its reply), so
-  // the new copy is unwatched until the exists below re-arms one; only then
-  // is it served, and only if nothing changed in between (mzxid).
+  // the new copy is unwatched: never served, but the next write starts from
+  // it (CachedForWrite). The next cached read re-arms a watch with the fill
+  // it does for any unwatched copy; re-arming here would cost every write a
+  // second ZooKeeper request, read or not.
   std::vector<std::string> evicted;
-  const uint64_t token =
-      cache_->Insert(id, ToCached(written), /*watched=*/false, &evicted);
+  cache_->Insert(id, ToCached(written), /*watched=*/false, &evicted);
   RemoveWatches(evicted);
-  if (token == 0) return;
-  const int64_t mzxid = written.stat.mzxid;
-  store_->Watch(
-      id,
-      [this, id](const zk::WatchEvent& event) { OnSessionWatch(id, event); },
-      [this, id, token, mzxid](Result<std::optional<zk::Stat>> stat) {
-        if (stat.ok() && stat->has_value() && (*stat)->mzxid == mzxid) {
-          cache_->MarkWatched(id, token);
-        } else {
-          cache_->Invalidate(id);
-        }
-      });
 }
 
 void SessionManager::Impl::ForgetSession(const std::string& id) {

@@ -49,5 +49,18 @@ Session ToSession(const store::SessionRecord& record, int32_t version) {
   return s;
 }
 
+store::SessionRecord ToRecord(const Session& session, uint32_t format_version) {
+  store::SessionRecord r;
+  r.format_version = format_version;
+  r.id = session.id;
+  r.principal = session.principal;
+  r.created_at_ms = session.created_at_ms;
+  r.last_access_at_ms = session.last_access_at_ms;
+  r.max_idle_ms = session.max_idle_ms;
+  r.max_lifetime_ms = session.max_lifetime_ms;
+  r.attributes = session.attributes;
+  return r;
+}
+
 }  // namespace session
 }  // namespace sessionkeeper

@@ -150,6 +150,17 @@ struct RmwState : CallState<RmwState> {
   void FinishWith(Status s) { done(std::move(s)); }
 
   void Start() {
+    // First attempt: a watched cached copy saves the read. It decides
+    // nothing on its own: a caller's expected version that differs from it
+    // is checked against ZooKeeper (the copy may lag a write made through
+    // another node), and every later attempt reads from ZooKeeper.
+    if (conflicts == 0 && retries == 0 && !synced) {
+      std::optional<StoredSession> cached = impl->CachedForWrite(id);
+      if (cached.has_value() && (!expected_version.has_value() ||
+                                 *expected_version == cached->stat.version)) {
+        return OnRead(std::move(*cached));
+      }
+    }
     auto self = shared_from_this();
     impl->store_->Read(
         id, [self](Result<StoredSession> r) { self->OnRead(std::move(r)); });
@@ -530,6 +541,8 @@ void SessionManager::Impl::Create(CreateRequest request,
   r.write_nonce = NewNonce();
   state->done = [this, done = std::move(done)](Result<Session> created) {
     if (created.ok()) {
+      // The owner of its bucket learns the deadline without reading it back.
+      expiry_->OnCreated(created->id, created->expires_at_ms());
       events_->Publish({SessionEventType::kCreated, created->id,
                         created->principal, "created"});
     }
