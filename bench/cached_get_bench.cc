@@ -80,6 +80,7 @@ Result RunRaw(const std::string& connect, const std::vector<std::string>& paths,
   zoo_set_debug_level(ZOO_LOG_LEVEL_ERROR);
   zhandle_t* zh =
       zookeeper_init(connect.c_str(), nullptr, 10000, nullptr, nullptr, 0);
+  zoo_set_servers_resolution_delay(zh, 5000);  // As the library does.
   while (zoo_state(zh) != ZOO_CONNECTED_STATE) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
