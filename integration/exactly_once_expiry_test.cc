@@ -44,29 +44,39 @@ constexpr auto kSecondWaveIdle = milliseconds(8000);
 constexpr auto kZkSessionTimeout = milliseconds(3000);
 constexpr uint32_t kBuckets = 16;
 
-class ExactlyOnceExpiryTest : public MultiProcessTest {};
+class ExactlyOnceExpiryTest : public MultiProcessTest {
+ protected:
+  // Starts kWorkers workers with `flag` and waits until every one sees
+  // every other, so the buckets are split between all of them from the
+  // start. Empty (and the test failed) when one does not start.
+  std::vector<WorkerProcess*> StartMembers(const std::string& flag) {
+    std::vector<WorkerProcess*> workers;
+    for (int n = 0; n < kWorkers; ++n) {
+      WorkerProcess* w = StartWorker(n, {flag});
+      if (w == nullptr) return {};
+      workers.push_back(w);
+    }
+    for (WorkerProcess* w : workers) {
+      const bool all = PollUntil(
+          [&] {
+            Result<Line> m = w->Call(Line("members"));
+            return m.ok() && m->GetList("members").size() == kWorkers;
+          },
+          milliseconds(10000));
+      if (!all) {
+        ADD_FAILURE() << w->name() << " does not see all members";
+        return {};
+      }
+    }
+    return workers;
+  }
+};
 
 TEST_F(ExactlyOnceExpiryTest, EverySessionExpiresOnceAcrossAProcessKill) {
   const auto started = std::chrono::steady_clock::now();
-  std::vector<WorkerProcess*> workers;
-  for (int n = 0; n < kWorkers; ++n) {
-    WorkerProcess* w =
-        StartWorker(n, {"--zk_session_timeout_ms=" +
-                        std::to_string(kZkSessionTimeout.count())});
-    ASSERT_NE(w, nullptr);
-    workers.push_back(w);
-  }
-  // Every member sees every other before any session exists, so the
-  // buckets are split three ways from the start.
-  for (WorkerProcess* w : workers) {
-    ASSERT_TRUE(PollUntil(
-        [&] {
-          Result<Line> m = w->Call(Line("members"));
-          return m.ok() && m->GetList("members").size() == kWorkers;
-        },
-        milliseconds(10000)))
-        << w->name() << " does not see all members";
-  }
+  const std::vector<WorkerProcess*> workers = StartMembers(
+      "--zk_session_timeout_ms=" + std::to_string(kZkSessionTimeout.count()));
+  ASSERT_EQ(workers.size(), static_cast<size_t>(kWorkers));
 
   std::set<std::string> first_wave;
   std::set<std::string> second_wave;
@@ -204,22 +214,9 @@ TEST_F(ExactlyOnceExpiryTest, EverySessionExpiresOnceWhenAServerDiesMidDelete) {
   // burst, while the rest of it is in flight.
   constexpr auto kBurstGranularity = milliseconds(2000);
   constexpr auto kIdle = milliseconds(2000);
-  std::vector<WorkerProcess*> workers;
-  for (int n = 0; n < kWorkers; ++n) {
-    WorkerProcess* w =
-        StartWorker(n, {"--expiry_granularity_ms=" +
-                        std::to_string(kBurstGranularity.count())});
-    ASSERT_NE(w, nullptr);
-    workers.push_back(w);
-  }
-  for (WorkerProcess* w : workers) {
-    ASSERT_TRUE(PollUntil(
-        [&] {
-          Result<Line> m = w->Call(Line("members"));
-          return m.ok() && m->GetList("members").size() == kWorkers;
-        },
-        milliseconds(10000)));
-  }
+  const std::vector<WorkerProcess*> workers = StartMembers(
+      "--expiry_granularity_ms=" + std::to_string(kBurstGranularity.count()));
+  ASSERT_EQ(workers.size(), static_cast<size_t>(kWorkers));
   // The victim server: a follower some worker is connected to (its
   // requests are committed by the others), else the leader.
   Result<int> leader = Leader();

@@ -245,6 +245,14 @@ struct RmwState : CallState<RmwState> {
       VLOG(1) << "write to " << Redacted(id) << " did not apply; retrying";
       return OnRead(std::move(read));  // Untouched: safe to write again.
     }
+    if (read->stat.version == from_version + 1) {
+      // Exactly one write since the version ours was conditional on, and
+      // not ours: ours needed that same version, so it cannot have applied,
+      // nor apply later. (A paused lease holder whose session expired gets
+      // here: its retry is then refused as Fenced.)
+      VLOG(1) << "write to " << Redacted(id) << " lost the version race";
+      return OnRead(std::move(read));
+    }
     // Someone wrote after us, or instead of us: we cannot tell which.
     done(OutcomeUnknown("session " + Redacted(id)));
   }

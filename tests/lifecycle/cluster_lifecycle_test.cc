@@ -2,6 +2,7 @@
 // several managers (separate ZooKeeper sessions) on one root.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <set>
@@ -79,6 +80,10 @@ class ClusterLifecycleTest : public ::testing::Test {
     events_.Listen(*managers_.back());
     return *managers_.back();
   }
+
+  // Expires one session while each manager's client has one `fault` armed
+  // for its next write, and checks the event fires exactly once.
+  void ExpireWithOneFault(std::atomic<int> zk::Client::FaultInjection::*fault);
 
   bool Exists(const std::string& id) {
     const std::string path =
@@ -164,30 +169,30 @@ TEST_F(ClusterLifecycleTest, SessionsOfADeadMemberStillExpire) {
   for (const std::string& id : ids) EXPECT_FALSE(Exists(id));
 }
 
-// The expiry delete applies but its reply is lost (as when the server dies
-// mid-delete): the marker written with it says it won, so the event still
-// fires, once, and the marker is cleaned up.
-TEST_F(ClusterLifecycleTest, AnExpiryWhoseReplyIsLostStillFiresOnce) {
+// One fault armed on every manager's client; the expiry delete is the
+// first write any of them makes after it, so exactly one is taken.
+using WriteFault = std::atomic<int> zk::Client::FaultInjection::*;
+
+void ClusterLifecycleTest::ExpireWithOneFault(WriteFault fault) {
   CreateRequest request;
   request.max_idle = milliseconds(1000);
   Result<Session> s = managers_[0]->Create(request);
   ASSERT_TRUE(s.ok());
   for (auto& m : managers_) {
-    SessionManagerTestPeer::client(*m).faults_for_testing().lose_write_replies =
-        1;
+    (SessionManagerTestPeer::client(*m).faults_for_testing().*fault) = 1;
   }
   clock_.Advance(1001);
   ASSERT_TRUE(PollUntil(
       [&] { return events_.Count(SessionEventType::kExpired, s->id) >= 1; },
       milliseconds(10000)));
   EXPECT_FALSE(Exists(s->id));
-  int lost_replies = 0;
+  int taken = 0;
   for (auto& m : managers_) {
-    lost_replies += 1 - SessionManagerTestPeer::client(*m)
-                            .faults_for_testing()
-                            .lose_write_replies.load();
+    taken +=
+        1 - (SessionManagerTestPeer::client(*m).faults_for_testing().*fault);
   }
-  EXPECT_EQ(lost_replies, 1) << "the delete's reply was the one lost";
+  EXPECT_EQ(taken, 1) << "the expiry delete was the write that took it";
+  // The marker is cleaned up, and no second event comes.
   const std::string expiring =
       SessionManagerTestPeer::store(*managers_[0]).ExpiringPath();
   ASSERT_TRUE(
@@ -197,31 +202,17 @@ TEST_F(ClusterLifecycleTest, AnExpiryWhoseReplyIsLostStillFiresOnce) {
   EXPECT_EQ(events_.Count(SessionEventType::kExpired, s->id), 1);
 }
 
+// The expiry delete applies but its reply is lost (as when the server dies
+// mid-delete): the marker written with it says it won, so the event still
+// fires, once.
+TEST_F(ClusterLifecycleTest, AnExpiryWhoseReplyIsLostStillFiresOnce) {
+  ExpireWithOneFault(&zk::Client::FaultInjection::lose_write_replies);
+}
+
 // The expiry delete never reaches ZooKeeper, yet reports a connection loss:
 // no marker, so the session is judged again and expires, once.
 TEST_F(ClusterLifecycleTest, AnExpiryThatWasNeverSentIsRetried) {
-  CreateRequest request;
-  request.max_idle = milliseconds(1000);
-  Result<Session> s = managers_[0]->Create(request);
-  ASSERT_TRUE(s.ok());
-  for (auto& m : managers_) {
-    SessionManagerTestPeer::client(*m).faults_for_testing().drop_writes_unsent =
-        1;
-  }
-  clock_.Advance(1001);
-  ASSERT_TRUE(PollUntil(
-      [&] { return events_.Count(SessionEventType::kExpired, s->id) >= 1; },
-      milliseconds(10000)));
-  EXPECT_FALSE(Exists(s->id));
-  int dropped = 0;
-  for (auto& m : managers_) {
-    dropped += 1 - SessionManagerTestPeer::client(*m)
-                       .faults_for_testing()
-                       .drop_writes_unsent.load();
-  }
-  EXPECT_EQ(dropped, 1) << "the first delete was the one dropped";
-  for (int i = 0; i < 10; ++i) ASSERT_TRUE(raw_->SyncSync("/").ok());
-  EXPECT_EQ(events_.Count(SessionEventType::kExpired, s->id), 1);
+  ExpireWithOneFault(&zk::Client::FaultInjection::drop_writes_unsent);
 }
 
 TEST_F(ClusterLifecycleTest, AbsoluteExpiryIsReportedAsSuch) {

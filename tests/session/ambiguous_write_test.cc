@@ -140,6 +140,46 @@ TEST(AmbiguousWriteRaceTest,
             "theirs");
 }
 
+// Our write is never sent but reported lost; meanwhile another manager's
+// write takes the version ours was conditional on. One write since ours
+// was prepared, and not ours: ours cannot have applied, so it is retried on
+// top of the other one instead of being reported unknown.
+TEST(AmbiguousWriteRaceTest, AWriteThatLostTheVersionRaceUnseenIsRetried) {
+  HoldingClock clock;
+  SessionManagerOptions options = ManagerOptions(UniqueTestPath("lostrace"));
+  options.clock = &clock;
+  auto manager = OpenManager(options);
+  auto competitor = OpenManager(ManagerOptions(options.root));
+  ASSERT_NE(manager, nullptr);
+  ASSERT_NE(competitor, nullptr);
+  Result<Session> s = manager->Create({});
+  ASSERT_TRUE(s.ok()) << s.status();
+
+  zk::Client& client = SessionManagerTestPeer::client(*manager);
+  client.faults_for_testing().drop_writes_unsent = 1;
+  clock.Arm(&client);
+  Mutation mine;
+  mine.set = {{"m", "mine"}};
+  std::promise<Result<Session>> result;
+  manager->MutateAsync(
+      s->id, mine, [&](Result<Session> r) { result.set_value(std::move(r)); });
+  clock.WaitUntilHolding();
+  Mutation theirs;
+  theirs.set = {{"t", "theirs"}};
+  ASSERT_TRUE(competitor->Mutate(s->id, theirs).ok());
+  clock.Release();
+
+  Result<Session> r = result.get_future().get();
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(client.faults_for_testing().drop_writes_unsent.load(), 0);
+  Result<Session> stored =
+      competitor->Get(s->id, ReadConsistency::kLinearizable);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->attributes.at("m"), "mine");
+  EXPECT_EQ(stored->attributes.at("t"), "theirs");
+  EXPECT_EQ(stored->version, 2);
+}
+
 TEST(AmbiguousWriteOnARealServerTest,
      WritesInFlightWhenTheServerStallsAreNeverMisreported) {
   auto server = ZkServer::Start(ZkServer::Mode::kStandalone);
