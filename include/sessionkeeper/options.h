@@ -75,6 +75,11 @@ struct SessionManagerOptions {
   // owns: an expired session is deleted within its deadline plus about this
   // much (while any member lives).
   std::chrono::milliseconds expiry_granularity{500};
+  // Expiry markers (docs/architecture.md) that a crashed member left behind
+  // are removed by their bucket's owner after one to two of these periods.
+  // A member that cannot reach ZooKeeper for longer than that while
+  // resolving its own expiry may lose that session's expired event.
+  std::chrono::milliseconds expiry_marker_sweep_period{5 * 60 * 1000};
   // Published in this manager's member record (e.g. the daemon's address).
   std::string member_address;
 

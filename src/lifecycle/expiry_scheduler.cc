@@ -17,8 +17,6 @@ namespace {
 // this long after the first (and never later than one expiry tick).
 constexpr std::chrono::milliseconds kMaxRelistDelay{500};
 constexpr std::chrono::milliseconds kRetryDelay{500};
-// Expiry markers older than one to two sweep periods are removed.
-constexpr std::chrono::milliseconds kMarkerSweepPeriod{5 * 60 * 1000};
 }  // namespace
 
 ExpiryScheduler::ExpiryScheduler(Deps deps) : deps_(std::move(deps)) {}
@@ -186,7 +184,8 @@ void ExpiryScheduler::Tick() {
     const auto steady_now = std::chrono::steady_clock::now();
     if (steady_now >= next_sweep_) {
       sweep_due = next_sweep_ != std::chrono::steady_clock::time_point{};
-      next_sweep_ = steady_now + kMarkerSweepPeriod;
+      // Markers older than one to two periods are removed.
+      next_sweep_ = steady_now + deps_.marker_sweep_period;
     }
     while (!schedule_.empty() && schedule_.begin()->first <= now) {
       auto [id, bucket] = schedule_.begin()->second;

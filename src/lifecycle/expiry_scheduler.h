@@ -50,6 +50,7 @@ class ExpiryScheduler {
     std::function<void(const std::string& id)> forget;
     std::string self;  // This member's name.
     std::chrono::milliseconds granularity{500};
+    std::chrono::milliseconds marker_sweep_period{5 * 60 * 1000};
   };
 
   explicit ExpiryScheduler(Deps deps);

@@ -135,6 +135,7 @@ Result<std::unique_ptr<SessionManager::Impl>> SessionManager::Impl::Open(
   deps.forget = [raw](const std::string& id) { raw->ForgetSession(id); };
   deps.self = impl->node_id_;
   deps.granularity = impl->options_.expiry_granularity;
+  deps.marker_sweep_period = impl->options_.expiry_marker_sweep_period;
   impl->expiry_ = std::make_unique<lifecycle::ExpiryScheduler>(std::move(deps));
   Member self{impl->node_id_, impl->options_.member_address,
               impl->clock_->NowMillis()};

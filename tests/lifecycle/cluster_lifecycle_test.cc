@@ -215,6 +215,26 @@ TEST_F(ClusterLifecycleTest, AnExpiryThatWasNeverSentIsRetried) {
   ExpireWithOneFault(&zk::Client::FaultInjection::drop_writes_unsent);
 }
 
+// A marker whose writer crashed between its delete and the clean-up is
+// removed by the bucket's owner after one to two sweep periods.
+TEST(ExpiryMarkerSweepTest, AMarkerLeftBehindIsRemoved) {
+  SessionManagerOptions options = ManagerOptions(UniqueTestPath("sweep"));
+  options.expiry_granularity = milliseconds(50);
+  options.expiry_marker_sweep_period = milliseconds(200);
+  auto manager = OpenManager(options);  // The only member: owns every bucket.
+  ASSERT_NE(manager, nullptr);
+  auto raw = OpenConnectedClient();
+  ASSERT_NE(raw, nullptr);
+  const std::string marker =
+      SessionManagerTestPeer::store(*manager).ExpiryMarkerPath(
+          "AAAAAAAAAAAAAAAAAAAAAA");
+  ASSERT_TRUE(raw->CreateSync(marker, "crashed-member\nnonce",
+                              zk::CreateMode::kPersistent)
+                  .ok());
+  EXPECT_TRUE(PollUntil([&] { return !raw->ExistsSync(marker)->has_value(); },
+                        milliseconds(10000)));
+}
+
 TEST_F(ClusterLifecycleTest, AbsoluteExpiryIsReportedAsSuch) {
   CreateRequest request;
   request.max_idle = milliseconds(10000);
