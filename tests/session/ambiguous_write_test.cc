@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <future>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -97,83 +98,95 @@ class HoldingClock final : public Clock {
   std::shared_future<void> released_ = release_.get_future().share();
 };
 
-TEST(AmbiguousWriteRaceTest,
-     AWriteOverwrittenBeforeItCouldBeCheckedIsReportedUnknown) {
-  HoldingClock clock;
-  SessionManagerOptions options = ManagerOptions(UniqueTestPath("unknown"));
-  options.clock = &clock;
-  auto manager = OpenManager(options);
-  auto competitor = OpenManager(ManagerOptions(options.root));
-  ASSERT_NE(manager, nullptr);
-  ASSERT_NE(competitor, nullptr);
-  Result<Session> s = manager->Create({});
-  ASSERT_TRUE(s.ok()) << s.status();
+// A manager whose next write gets `fault`, held (HoldingClock) right before
+// that write's outcome is known, and a competitor on the same root.
+class AmbiguousWriteRaceTest : public ::testing::Test {
+ protected:
+  using Fault = std::atomic<int> zk::Client::FaultInjection::*;
 
-  zk::Client& client = SessionManagerTestPeer::client(*manager);
-  client.faults_for_testing().lose_write_replies = 1;
-  clock.Arm(&client);
-  Mutation mine;
-  mine.set = {{"k", "mine"}};
-  std::promise<Result<Session>> result;
-  manager->MutateAsync(
-      s->id, mine, [&](Result<Session> r) { result.set_value(std::move(r)); });
-  clock.WaitUntilHolding();
+  void SetUp() override {
+    SessionManagerOptions options = ManagerOptions(UniqueTestPath("race"));
+    options.clock = &clock_;
+    manager_ = OpenManager(options);
+    competitor_ = OpenManager(ManagerOptions(options.root));
+    ASSERT_NE(manager_, nullptr);
+    ASSERT_NE(competitor_, nullptr);
+    Result<Session> s = manager_->Create({});
+    ASSERT_TRUE(s.ok()) << s.status();
+    id_ = s->id;
+  }
+
+  // Starts a write of `name`=`value` whose write operation gets `fault`,
+  // and returns once the manager is held before learning its outcome.
+  std::future<Result<Session>> StartHeldWrite(Fault fault,
+                                              const std::string& name,
+                                              const std::string& value) {
+    zk::Client& client = SessionManagerTestPeer::client(*manager_);
+    client.faults_for_testing().*fault = 1;
+    clock_.Arm(&client);
+    Mutation mine;
+    mine.set = {{name, value}};
+    auto result = std::make_shared<std::promise<Result<Session>>>();
+    std::future<Result<Session>> future = result->get_future();
+    manager_->MutateAsync(id_, mine, [result](Result<Session> r) {
+      result->set_value(std::move(r));
+    });
+    clock_.WaitUntilHolding();
+    return future;
+  }
+
+  HoldingClock clock_;
+  std::unique_ptr<SessionManager> manager_;
+  std::unique_ptr<SessionManager> competitor_;
+  std::string id_;
+};
+
+TEST_F(AmbiguousWriteRaceTest,
+       AWriteOverwrittenBeforeItCouldBeCheckedIsReportedUnknown) {
+  std::future<Result<Session>> result = StartHeldWrite(
+      &zk::Client::FaultInjection::lose_write_replies, "k", "mine");
   // Our write lands (its reply will be reported lost), then another manager
   // writes over it before our manager can look.
   auto raw = testing::OpenConnectedClient();
   ASSERT_NE(raw, nullptr);
   const std::string path =
-      SessionManagerTestPeer::store(*manager).SessionPath(s->id);
+      SessionManagerTestPeer::store(*manager_).SessionPath(id_);
   ASSERT_TRUE(PollUntil([&] { return raw->GetSync(path)->stat.version == 1; },
                         milliseconds(10000)));
   Mutation theirs;
   theirs.set = {{"k", "theirs"}};
-  ASSERT_TRUE(competitor->Mutate(s->id, theirs).ok());
-  clock.Release();
+  ASSERT_TRUE(competitor_->Mutate(id_, theirs).ok());
+  clock_.Release();
 
-  Result<Session> r = result.get_future().get();
+  Result<Session> r = result.get();
   EXPECT_FALSE(r.ok());
   EXPECT_TRUE(r.status().IsUnavailable()) << r.status();
   EXPECT_TRUE(r.status().outcome_unknown()) << r.status();
-  EXPECT_EQ(competitor->Get(s->id, ReadConsistency::kLinearizable)
-                ->attributes.at("k"),
-            "theirs");
+  EXPECT_EQ(
+      competitor_->Get(id_, ReadConsistency::kLinearizable)->attributes.at("k"),
+      "theirs");
 }
 
 // Our write is never sent but reported lost; meanwhile another manager's
 // write takes the version ours was conditional on. One write since ours
 // was prepared, and not ours: ours cannot have applied, so it is retried on
 // top of the other one instead of being reported unknown.
-TEST(AmbiguousWriteRaceTest, AWriteThatLostTheVersionRaceUnseenIsRetried) {
-  HoldingClock clock;
-  SessionManagerOptions options = ManagerOptions(UniqueTestPath("lostrace"));
-  options.clock = &clock;
-  auto manager = OpenManager(options);
-  auto competitor = OpenManager(ManagerOptions(options.root));
-  ASSERT_NE(manager, nullptr);
-  ASSERT_NE(competitor, nullptr);
-  Result<Session> s = manager->Create({});
-  ASSERT_TRUE(s.ok()) << s.status();
-
-  zk::Client& client = SessionManagerTestPeer::client(*manager);
-  client.faults_for_testing().drop_writes_unsent = 1;
-  clock.Arm(&client);
-  Mutation mine;
-  mine.set = {{"m", "mine"}};
-  std::promise<Result<Session>> result;
-  manager->MutateAsync(
-      s->id, mine, [&](Result<Session> r) { result.set_value(std::move(r)); });
-  clock.WaitUntilHolding();
+TEST_F(AmbiguousWriteRaceTest, AWriteThatLostTheVersionRaceUnseenIsRetried) {
+  std::future<Result<Session>> result = StartHeldWrite(
+      &zk::Client::FaultInjection::drop_writes_unsent, "m", "mine");
   Mutation theirs;
   theirs.set = {{"t", "theirs"}};
-  ASSERT_TRUE(competitor->Mutate(s->id, theirs).ok());
-  clock.Release();
+  ASSERT_TRUE(competitor_->Mutate(id_, theirs).ok());
+  clock_.Release();
 
-  Result<Session> r = result.get_future().get();
+  Result<Session> r = result.get();
   ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_EQ(client.faults_for_testing().drop_writes_unsent.load(), 0);
+  EXPECT_EQ(SessionManagerTestPeer::client(*manager_)
+                .faults_for_testing()
+                .drop_writes_unsent.load(),
+            0);
   Result<Session> stored =
-      competitor->Get(s->id, ReadConsistency::kLinearizable);
+      competitor_->Get(id_, ReadConsistency::kLinearizable);
   ASSERT_TRUE(stored.ok()) << stored.status();
   EXPECT_EQ(stored->attributes.at("m"), "mine");
   EXPECT_EQ(stored->attributes.at("t"), "theirs");
