@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <thread>
 #include <utility>
 
 #include "session/names.h"
@@ -83,6 +84,8 @@ Result<std::unique_ptr<SessionManager::Impl>> SessionManager::Impl::Open(
       zk::Client::Open(std::move(zk_options));
   if (!client.ok()) return client.status();
   impl->client_ = std::move(*client);
+  const auto connect_deadline =
+      std::chrono::steady_clock::now() + options.connect_timeout;
   SK_RETURN_IF_ERROR(impl->client_->WaitConnected(options.connect_timeout));
 
   store::StoreOptions store_options;
@@ -90,8 +93,24 @@ Result<std::unique_ptr<SessionManager::Impl>> SessionManager::Impl::Open(
   store_options.bucket_count = options.bucket_count;
   store_options.max_session_bytes = options.max_session_bytes;
   store_options.now_ms = impl->clock_->NowMillis();
+  // Opening the store is idempotent: a request that timed out (a loaded,
+  // freshly started ensemble took longer than the C client's two thirds of
+  // the session timeout in CI) is retried within the connect timeout.
   Result<std::unique_ptr<store::SessionStore>> store =
       store::SessionStore::Open(impl->client_.get(), store_options);
+  while (!store.ok() && store.status().IsUnavailable() &&
+         std::chrono::steady_clock::now() < connect_deadline) {
+    LOG(WARNING) << "opening the store: " << store.status() << "; retrying";
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        connect_deadline - std::chrono::steady_clock::now());
+    if (Status s = impl->client_->WaitConnected(
+            std::max(left, std::chrono::milliseconds(1)));
+        !s.ok()) {
+      return s;
+    }
+    store = store::SessionStore::Open(impl->client_.get(), store_options);
+  }
   if (!store.ok()) return store.status();
   impl->store_ = std::move(*store);
   if (options.cache_max_entries > 0) {

@@ -14,7 +14,9 @@ namespace sessionkeeper::zk {
 
 // Connects to `connect_string` with `session`'s id and password, waits until
 // that handle is connected, then closes it: the server ends the session, and
-// the original handle learns of the expiry on its next contact.
+// the original handle learns of the expiry on its next contact. Returns once
+// a further handle on the session is told it expired (NotFound when the
+// first one already was).
 Status ExpireSessionForTesting(const std::string& connect_string,
                                const Client::SessionCredentials& session,
                                std::chrono::milliseconds timeout);
