@@ -290,13 +290,15 @@ TEST_F(CacheConnectionTest, AfterSessionExpiryNoStaleReadIsObservable) {
                   .ok());
   // The expired reader cannot be told of this write. It has noticed the
   // expiry once it is not connected, or already connected again on a new
-  // handle (a poll can miss the short disconnected spell).
+  // handle (a poll can miss the short disconnected spell). When it had
+  // re-attached to the session while it was being closed, it learns only
+  // when its connection times out: up to the 30 s session timeout.
   ASSERT_TRUE(PollUntil(
       [&] {
         return ReaderClient().state() != zk::ConnectionState::kConnected ||
                ReaderClient().generation() >= 2;
       },
-      milliseconds(15000)));
+      milliseconds(45000)));
   Result<Session> latest = writer_->Mutate(id_, Set("v", "2"));
   ASSERT_TRUE(latest.ok()) << latest.status();
   // Every cached read from now on is either refused or current.
