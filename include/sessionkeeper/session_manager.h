@@ -76,6 +76,11 @@ class SessionManager {
   Result<std::shared_ptr<const Session>> GetShared(
       const std::string& id,
       ReadConsistency consistency = ReadConsistency::kCached);
+  // The asynchronous GetShared: a cached hit shares the cache's snapshot
+  // and runs `done` on the calling thread, before GetSharedAsync returns;
+  // anything else completes like GetAsync.
+  void GetSharedAsync(std::string id, ReadConsistency consistency,
+                      Callback<std::shared_ptr<const Session>> done);
 
   // Applies `mutation` and refreshes the last-access time. Aborted when
   // mutation.expected_version no longer matches. Unavailable with

@@ -2,12 +2,28 @@
 #include "common/utf8.h"
 
 #include <cstdint>
+#include <cstring>
 
 namespace sessionkeeper {
+
+namespace {
+
+constexpr uint64_t kHighBits = 0x8080808080808080ULL;
+
+}  // namespace
 
 bool IsValidUtf8(std::string_view text) {
   size_t i = 0;
   while (i < text.size()) {
+    // Mostly ASCII: eight bytes at a time while none has its high bit set.
+    if (text.size() - i >= 8) {
+      uint64_t word = 0;
+      std::memcpy(&word, text.data() + i, sizeof(word));
+      if ((word & kHighBits) == 0) {
+        i += 8;
+        continue;
+      }
+    }
     const auto lead = static_cast<uint8_t>(text[i]);
     if (lead < 0x80) {
       ++i;

@@ -21,7 +21,15 @@ void EnableLibeventThreads() {
 }
 
 Result<std::unique_ptr<EventLoop>> EventLoop::Create(std::string name) {
-  event_base* base = event_base_new();
+  // The epoll changelist folds the read/write interest changes libevent's
+  // HTTP code makes around every request into at most one epoll_ctl per
+  // connection and loop turn (it is unsafe only for dup()ed descriptors,
+  // which the loop never watches).
+  event_config* config = event_config_new();
+  if (config == nullptr) return Status::Internal("event_config_new failed");
+  event_config_set_flag(config, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+  event_base* base = event_base_new_with_config(config);
+  event_config_free(config);
   if (base == nullptr) return Status::Internal("event_base_new failed");
   std::unique_ptr<EventLoop> loop(new EventLoop(std::move(name), base));
   // An event with no fd, only ever made active by Post.

@@ -293,20 +293,29 @@ void HttpLoop::HandleRequest(evhttp_request* request) {
   req.body.resize(length);
   if (length > 0) evbuffer_copyout(input, req.body.data(), length);
 
-  call->deadline = evtimer_new(loop_->base(), &HttpLoop::OnDeadline, call);
-  if (call->deadline != nullptr) evtimer_add(call->deadline, request_timeout_);
-
   // The answer may come from any thread: hand it to this loop. A weak
-  // reference, so that an answer arriving after shutdown is dropped.
+  // reference, so that an answer arriving after shutdown is dropped. On
+  // this loop's thread (a cached read answers before Handle returns) it is
+  // sent at once, with no queueing and no deadline timer.
   std::weak_ptr<EventLoop> weak_loop = loop_;
   const uint64_t id = call->id;
   service_->Handle(req, [weak_loop, this, id](Response response) {
-    if (std::shared_ptr<EventLoop> loop = weak_loop.lock()) {
-      loop->Post([this, id, response = std::move(response)]() mutable {
-        Finish(id, std::move(response));
-      });
-    }
+    std::shared_ptr<EventLoop> loop = weak_loop.lock();
+    if (loop == nullptr) return;
+    if (loop->InLoopThread()) return Finish(id, std::move(response));
+    loop->Post([this, id, response = std::move(response)]() mutable {
+      Finish(id, std::move(response));
+    });
   });
+  // `call` is gone if it was answered already.
+  const auto pending = calls_.find(id);
+  if (pending == calls_.end()) return;
+  Call* waiting = pending->second.get();
+  waiting->deadline =
+      evtimer_new(loop_->base(), &HttpLoop::OnDeadline, waiting);
+  if (waiting->deadline != nullptr) {
+    evtimer_add(waiting->deadline, request_timeout_);
+  }
 }
 
 void HttpLoop::OnDeadline(evutil_socket_t /*fd*/, short /*what*/, void* arg) {

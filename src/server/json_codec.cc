@@ -10,6 +10,7 @@
 
 #include "common/utf8.h"
 #include "server/base64.h"
+#include "server/json_writer.h"
 
 namespace sessionkeeper::server {
 
@@ -275,7 +276,11 @@ std::string LeaseToJson(const Lease& lease) {
   return doc.dump();
 }
 
-std::string SessionToJson(const Session& session) {
+namespace {
+
+// Through a JSON tree, whose dump replaces bytes that are not UTF-8: for
+// the rare session with such an attribute name.
+std::string SessionToJsonTree(const Session& session) {
   nlohmann::ordered_json doc;
   doc["id"] = session.id;
   doc["version"] = session.version;
@@ -300,6 +305,60 @@ std::string SessionToJson(const Session& session) {
   doc["attributes"] = std::move(text);
   if (!binary.empty()) doc["attributes_b64"] = std::move(binary);
   return doc.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+}  // namespace
+
+std::string SessionToJson(const Session& session) {
+  size_t estimate = 256 + session.id.size() + session.principal.size();
+  bool any_binary = false;
+  for (const auto& [name, value] : session.attributes) {
+    if (!IsValidUtf8(name)) return SessionToJsonTree(session);
+    any_binary = any_binary || !IsValidUtf8(value);
+    estimate += name.size() + value.size() + 8;
+  }
+  std::string out;
+  out.reserve(estimate);
+  JsonWriter json(&out);
+  json.BeginObject();
+  json.Key("id");
+  json.String(session.id);
+  json.Key("version");
+  json.Int(session.version);
+  json.Key("principal");
+  if (session.principal.empty()) {
+    json.Null();
+  } else {
+    json.String(session.principal);
+  }
+  json.Key("created_at");
+  json.Int(session.created_at_ms);
+  json.Key("last_access_at");
+  json.Int(session.last_access_at_ms);
+  json.Key("expires_at");
+  json.Int(session.expires_at_ms());
+  json.Key("max_idle_s");
+  json.Int(session.max_idle_ms / 1000);
+  json.Key("attributes");
+  json.BeginObject();
+  for (const auto& [name, value] : session.attributes) {
+    if (any_binary && !IsValidUtf8(value)) continue;
+    json.Key(name);
+    json.String(value);
+  }
+  json.EndObject();
+  if (any_binary) {
+    json.Key("attributes_b64");
+    json.BeginObject();
+    for (const auto& [name, value] : session.attributes) {
+      if (IsValidUtf8(value)) continue;
+      json.Key(name);
+      json.String(Base64Encode(value));
+    }
+    json.EndObject();
+  }
+  json.EndObject();
+  return out;
 }
 
 std::string SessionIdsToJson(const std::vector<std::string>& ids) {

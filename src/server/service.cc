@@ -162,13 +162,14 @@ void SessionService::Create(const Request& request, Respond respond) const {
 
 void SessionService::Get(const Request& request, Respond respond) const {
   if (auto error = RequireNoBody(request)) return respond(std::move(*error));
-  manager_->GetAsync(request.routed.session_id, request.routed.consistency,
-                     [respond = std::move(respond)](Result<Session> r) {
-                       if (!r.ok()) {
-                         return respond(StatusResponse(r.status(), false));
-                       }
-                       respond(SessionResponse(200, *r));
-                     });
+  // The shared snapshot: a cached hit is answered without copying the
+  // session.
+  manager_->GetSharedAsync(
+      request.routed.session_id, request.routed.consistency,
+      [respond = std::move(respond)](Result<std::shared_ptr<const Session>> r) {
+        if (!r.ok()) return respond(StatusResponse(r.status(), false));
+        respond(SessionResponse(200, **r));
+      });
 }
 
 void SessionService::Mutate(const Request& request,

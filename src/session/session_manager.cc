@@ -64,6 +64,23 @@ Result<std::shared_ptr<const Session>> SessionManager::GetShared(
       std::make_shared<Session>(std::move(*read)));
 }
 
+void SessionManager::GetSharedAsync(
+    std::string id, ReadConsistency consistency,
+    Callback<std::shared_ptr<const Session>> done) {
+  if (consistency == ReadConsistency::kCached ||
+      consistency == ReadConsistency::kCachedOrStale) {
+    if (auto cached = impl_->TryCachedGetShared(id, consistency)) {
+      return done(std::move(*cached));
+    }
+  }
+  impl_->Get(std::move(id), consistency,
+             [done = std::move(done)](Result<Session> read) {
+               if (!read.ok()) return done(read.status());
+               done(std::shared_ptr<const Session>(
+                   std::make_shared<Session>(std::move(*read))));
+             });
+}
+
 void SessionManager::MutateAsync(std::string id, Mutation mutation,
                                  Callback<Session> done) {
   impl_->Mutate(std::move(id), std::move(mutation), std::move(done));

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <future>
+#include <memory>
 #include <string>
 
 #include "sessionkeeper/session_manager.h"
@@ -60,6 +62,46 @@ TEST_F(CachedReadsTest, TheSecondCachedReadIsAHit) {
   for (int i = 0; i < 100; ++i) ASSERT_TRUE(reader_->Get(id_).ok());
   EXPECT_EQ(reader_->cache_stats().hits, after_first.hits + 100);
   EXPECT_EQ(reader_->cache_stats().misses, 1u);
+}
+
+// GetShared and GetSharedAsync hand out the cache's own snapshot (the
+// daemon's GET path): a hit shares it, without a copy, and completes on the
+// calling thread; a miss completes with a value of its own.
+TEST_F(CachedReadsTest, SharedReadsShareTheCachedSnapshot) {
+  Result<std::shared_ptr<const Session>> first_async =
+      Status::Internal("unset");
+  std::promise<void> filled;
+  reader_->GetSharedAsync(id_, ReadConsistency::kCached,
+                          [&](Result<std::shared_ptr<const Session>> r) {
+                            first_async = std::move(r);
+                            filled.set_value();
+                          });
+  ASSERT_EQ(filled.get_future().wait_for(std::chrono::seconds(30)),
+            std::future_status::ready);
+  ASSERT_TRUE(first_async.ok()) << first_async.status();
+  EXPECT_EQ((*first_async)->id, id_);
+
+  Result<std::shared_ptr<const Session>> shared = reader_->GetShared(id_);
+  ASSERT_TRUE(shared.ok()) << shared.status();
+  bool ran_inline = false;
+  reader_->GetSharedAsync(id_, ReadConsistency::kCached,
+                          [&](Result<std::shared_ptr<const Session>> r) {
+                            ASSERT_TRUE(r.ok()) << r.status();
+                            EXPECT_EQ(r->get(), shared->get());
+                            ran_inline = true;
+                          });
+  EXPECT_TRUE(ran_inline);
+
+  // A write elsewhere invalidates it: the next shared read is a new
+  // snapshot with the change, and the old one is unchanged.
+  ASSERT_TRUE(writer_->Mutate(id_, Set("k", "v")).ok());
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        Result<std::shared_ptr<const Session>> now = reader_->GetShared(id_);
+        return now.ok() && (*now)->attributes.count("k") == 1;
+      },
+      std::chrono::seconds(30)));
+  EXPECT_EQ((*shared)->attributes.count("k"), 0u);
 }
 
 TEST_F(CachedReadsTest, AWriteThroughAnotherManagerInvalidatesTheCachedCopy) {

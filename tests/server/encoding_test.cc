@@ -40,6 +40,20 @@ TEST(Utf8Test, AcceptsWellFormedAndRejectsTheRest) {
   EXPECT_FALSE(IsValidUtf8("\xe2\x82"));          // Truncated.
 }
 
+// Long ASCII runs are checked eight bytes at a time: a bad byte (or a good
+// multi-byte sequence) at any offset, near a word's edge or not, counts.
+TEST(Utf8Test, ChecksEveryOffsetAroundWordBoundaries) {
+  for (size_t offset = 0; offset < 24; ++offset) {
+    const std::string before(offset, 'a');
+    const std::string after(offset % 11, 'b');
+    EXPECT_FALSE(IsValidUtf8(before + "\xff" + after)) << offset;
+    EXPECT_FALSE(IsValidUtf8(before + "\xe2\x82" + after)) << offset;
+    EXPECT_FALSE(IsValidUtf8(before + "\x80" + after)) << offset;
+    EXPECT_TRUE(IsValidUtf8(before + "\xc3\xa9" + after)) << offset;
+    EXPECT_TRUE(IsValidUtf8(before + "\xf0\x9f\x98\x80" + after)) << offset;
+  }
+}
+
 TEST(IfMatchTest, AcceptsOneVersionQuotedOrNot) {
   EXPECT_FALSE(ParseIfMatch(std::nullopt)->has_value());
   EXPECT_EQ(ParseIfMatch(std::string("3"))->value(), 3);

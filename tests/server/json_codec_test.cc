@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 namespace sessionkeeper::server {
 namespace {
@@ -154,6 +156,61 @@ TEST(JsonCodecTest, BinaryValuesAreAnsweredAsBase64) {
   EXPECT_EQ(doc["principal"], nullptr);
   EXPECT_EQ(doc["attributes"], json::parse(R"({"text":"héllo"})"));
   EXPECT_EQ(doc["attributes_b64"], json::parse(R"({"bin":"/wAB"})"));
+}
+
+// The document is written directly, not through a JSON tree: byte for byte
+// what the tree's dump gives, for every character that needs an escape, at
+// every position relative to the writer's eight-byte scan.
+TEST(JsonCodecTest, SessionDocumentIsExactlyWhatAJsonTreeDumps) {
+  std::string every_control;
+  for (int c = 0; c < 0x20; ++c) every_control.push_back(static_cast<char>(c));
+  std::vector<std::string> values = {"",
+                                     "plain",
+                                     "quote \" and backslash \\",
+                                     every_control,
+                                     "del \x7f, h\xc3\xa9llo \xf0\x9f\x98\x80",
+                                     "line\u2028separator"};
+  for (size_t offset = 0; offset < 20; ++offset) {
+    values.push_back(std::string(offset, 'x') + "\"" + std::string(9, 'y'));
+    values.push_back(std::string(offset, 'x') + "\n" + std::string(3, 'y'));
+  }
+  Session s;
+  s.id = "CLpmyrClVREg59rSM0E4iA";
+  s.principal = "al\"ice\x01";
+  s.created_at_ms = -5;
+  s.last_access_at_ms = 1700000000123;
+  s.max_idle_ms = 1800000;
+  s.max_lifetime_ms = 3600000;
+  s.version = 2147483647;
+  for (size_t i = 0; i < values.size(); ++i) {
+    s.attributes["name\t" + std::to_string(i)] = values[i];
+  }
+  s.attributes["bin"] = std::string("\xff\x00\x01", 3);
+
+  nlohmann::ordered_json tree;
+  tree["id"] = s.id;
+  tree["version"] = s.version;
+  tree["principal"] = s.principal;
+  tree["created_at"] = s.created_at_ms;
+  tree["last_access_at"] = s.last_access_at_ms;
+  tree["expires_at"] = s.expires_at_ms();
+  tree["max_idle_s"] = s.max_idle_ms / 1000;
+  nlohmann::ordered_json text = nlohmann::ordered_json::object();
+  for (const auto& [name, value] : s.attributes) {
+    if (name != "bin") text[name] = value;
+  }
+  tree["attributes"] = text;
+  tree["attributes_b64"]["bin"] = "/wAB";
+  EXPECT_EQ(SessionToJson(s), tree.dump());
+}
+
+TEST(JsonCodecTest, AnAttributeNameThatIsNotUtf8IsReplacedNotDropped) {
+  Session s;
+  s.id = "CLpmyrClVREg59rSM0E4iA";
+  s.attributes = {{"bad\xffname", "v"}, {"good", "w"}};
+  const json doc = json::parse(SessionToJson(s));
+  EXPECT_EQ(doc["attributes"]["good"], "w");
+  EXPECT_EQ(doc["attributes"]["bad\xef\xbf\xbdname"], "v");  // U+FFFD.
 }
 
 TEST(JsonCodecTest, EncodesListsAndCounts) {
