@@ -6,19 +6,21 @@
 // result (absolute numbers drift on a shared machine).
 //
 //   lib_vs_raw_bench --zk=CONNECT [--zk_pids=P1,P2,P3] [--sessions=2000]
-//       [--seconds=2] [--window=64] [--warmup_seconds=1] [--metrics=FILE]
+//       [--seconds=2] [--rounds=1] [--window=64] [--warmup_seconds=1]
+//       [--metrics=FILE]
 //       [--plot_data=FILE]
 //       [--only=create,cached,sequential,linearizable,mutate,touch]
 //       [--side=both|library|raw] [--max_ops=N]
 //
-// Each pair runs in ABBA order (raw, library, library, raw; --seconds
-// each) and reports the means, which cancels a steady drift in the
-// machine's load. --side=library (or raw) with --max_ops gives a short,
+// Each pair runs --rounds times in ABBA order (raw, library, library, raw;
+// --seconds each) and reports the means, which cancels a steady drift in
+// the machine's load. --side=library (or raw) with --max_ops gives a short,
 // fixed run of one side for a profiler: run under callgrind, it dumps a
 // profile of each measured run (and nothing else) with the row's name.
 #include <unistd.h>
 #include <zookeeper/zookeeper.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -450,11 +452,15 @@ int main(int argc, char** argv) {
   b.run_options.duration =
       std::chrono::milliseconds(flags.Int("seconds", 2) * 1000);
   b.run_options.max_ops = static_cast<uint64_t>(flags.Int("max_ops", 0));
+  const int rounds = std::max(1, static_cast<int>(flags.Int("rounds", 1)));
   b.run_options.servers = &servers;
 
   sk::SessionManagerOptions options;
   options.connect_string = connect;
-  options.root = kLibraryRoot;
+  // A root of this run's own: a manager reads every session it finds
+  // under its root once to schedule its expiry, and sessions a previous
+  // run left behind would have it do that during the measured runs.
+  options.root = std::string(kLibraryRoot) + "-" + std::to_string(getpid());
   options.touch_fraction = 1.0;  // Reads measure reads, not touches.
   options.default_max_idle = std::chrono::hours(1);
   // Room for the servers' pauses (garbage collection) on a loaded machine.
@@ -465,7 +471,17 @@ int main(int argc, char** argv) {
     return 1;
   }
   b.manager = manager->get();
-  b.zh = bench::OpenRawHandle(connect);
+  // Both sides talk to the same server: a write through a follower costs
+  // a forward to the leader, so a raw handle on the leader and a library
+  // on a follower (or the other way round) would compare the servers, not
+  // the clients.
+  const std::string server = b.manager->stats().connection.server;
+  if (server.empty()) {
+    std::fprintf(stderr, "the library is not connected\n");
+    return 1;
+  }
+  std::fprintf(stderr, "both sides connected to %s\n", server.c_str());
+  b.zh = bench::OpenRawHandle(server);
   if (b.zh == nullptr) {
     std::fprintf(stderr, "raw handle: cannot connect to %s\n", connect.c_str());
     return 1;
@@ -524,14 +540,22 @@ int main(int argc, char** argv) {
       (void)bench::WaitUntilQuiet(servers, 20, std::chrono::seconds(30));
     };
     if (row.has_raw) {
-      settle();
-      const RunResult raw_first = raw();
-      settle();
-      const RunResult library_first = library();
-      const RunResult library_second = library();
-      settle();
-      row.raw = bench::Mean(raw_first, raw());
-      row.library = bench::Mean(library_first, library_second);
+      // Rounds of raw, library, library, raw: the shorter and more
+      // interleaved the runs, the better a drift in the machine's load
+      // cancels out of the ratio.
+      std::vector<RunResult> raw_runs;
+      std::vector<RunResult> library_runs;
+      for (int round = 0; round < rounds; ++round) {
+        settle();
+        raw_runs.push_back(raw());
+        settle();
+        library_runs.push_back(library());
+        library_runs.push_back(library());
+        settle();
+        raw_runs.push_back(raw());
+      }
+      row.raw = bench::Mean(raw_runs);
+      row.library = bench::Mean(library_runs);
     } else {
       // Under callgrind, the profile holds exactly the measured run.
       std::this_thread::sleep_for(std::chrono::seconds(1));
@@ -631,7 +655,7 @@ int main(int argc, char** argv) {
       Row rmw{"rmw",
               "mutate (write-through)",
               "`zoo_aget` + `zoo_aset`(version)",
-              bench::Mean(RawReadModifyWrite(b), RawReadModifyWrite(b)),
+              bench::Mean({RawReadModifyWrite(b), RawReadModifyWrite(b)}),
               "(as above)",
               rows.back().library,
               true};
@@ -645,11 +669,11 @@ int main(int argc, char** argv) {
   }
 
   std::printf(
-      "Window %d in flight, %d sessions; each row is the mean of two runs "
-      "of %.0f s per side in ABBA order; a session's znode holds %zu bytes "
-      "(10 attributes, %zu bytes of names and values).\n\n",
-      b.window, b.sessions,
-      std::chrono::duration<double>(b.run_options.duration).count(),
+      "Window %d in flight, %d sessions; each row is the mean of %d runs "
+      "of %.0f s per side, in %d round(s) of ABBA order; a session's znode "
+      "holds %zu bytes (10 attributes, %zu bytes of names and values).\n\n",
+      b.window, b.sessions, 2 * rounds,
+      std::chrono::duration<double>(b.run_options.duration).count(), rounds,
       b.payload.size(), bench::OneKibPayloadBytes());
   Report(rows, metrics, flags.String("plot_data", ""));
   zookeeper_close(b.zh);

@@ -76,22 +76,29 @@ void SetCosts(const ProcessUsage& before, const ProcessUsage& after,
   }
 }
 
-RunResult Mean(const RunResult& a, const RunResult& b) {
-  const auto mean = [](double x, double y) { return (x + y) / 2; };
+RunResult Mean(const std::vector<RunResult>& runs) {
   RunResult m;
-  m.ops = a.ops + b.ops;
-  m.failed = a.failed + b.failed;
-  m.seconds = a.seconds + b.seconds;
-  m.ops_per_s = mean(a.ops_per_s, b.ops_per_s);
-  m.p50_us = mean(a.p50_us, b.p50_us);
-  m.p99_us = mean(a.p99_us, b.p99_us);
-  m.client_cpu_us_per_op = mean(a.client_cpu_us_per_op, b.client_cpu_us_per_op);
-  m.client_system_share = mean(a.client_system_share, b.client_system_share);
-  m.context_switches_per_op =
-      mean(a.context_switches_per_op, b.context_switches_per_op);
-  m.zk_requests_per_op = mean(a.zk_requests_per_op, b.zk_requests_per_op);
-  m.zk_writes_per_op = mean(a.zk_writes_per_op, b.zk_writes_per_op);
-  m.zk_cpu_us_per_op = mean(a.zk_cpu_us_per_op, b.zk_cpu_us_per_op);
+  if (runs.empty()) return m;
+  const double n = static_cast<double>(runs.size());
+  const auto mean = [&](double RunResult::*field) {
+    double sum = 0;
+    for (const RunResult& r : runs) sum += r.*field;
+    return sum / n;
+  };
+  for (const RunResult& r : runs) {
+    m.ops += r.ops;
+    m.failed += r.failed;
+    m.seconds += r.seconds;
+  }
+  m.ops_per_s = mean(&RunResult::ops_per_s);
+  m.p50_us = mean(&RunResult::p50_us);
+  m.p99_us = mean(&RunResult::p99_us);
+  m.client_cpu_us_per_op = mean(&RunResult::client_cpu_us_per_op);
+  m.client_system_share = mean(&RunResult::client_system_share);
+  m.context_switches_per_op = mean(&RunResult::context_switches_per_op);
+  m.zk_requests_per_op = mean(&RunResult::zk_requests_per_op);
+  m.zk_writes_per_op = mean(&RunResult::zk_writes_per_op);
+  m.zk_cpu_us_per_op = mean(&RunResult::zk_cpu_us_per_op);
   return m;
 }
 

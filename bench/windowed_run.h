@@ -51,8 +51,9 @@ void SetCosts(const ProcessUsage& before, const ProcessUsage& after,
               const ZkSample& zk_before, const ZkSample& zk_after,
               RunResult& result);
 
-// The mean of two runs of the same measurement (ABBA ordering).
-RunResult Mean(const RunResult& a, const RunResult& b);
+// The mean of runs of the same measurement (ABBA ordering): operations
+// per second and costs averaged over the runs, counts summed.
+RunResult Mean(const std::vector<RunResult>& runs);
 
 class WindowedRun {
  public:

@@ -68,14 +68,33 @@ std::shared_ptr<const CachedSession> SessionCache::FindForWrite(
 uint64_t SessionCache::Insert(const std::string& id, CachedSession value,
                               bool watched, std::vector<std::string>* evicted) {
   Shard& shard = ShardFor(id);
+  // Declared before the lock, so released after it: freeing a session's
+  // strings need not hold up the shard's readers.
+  std::shared_ptr<const CachedSession> replaced;
   std::unique_lock<std::shared_mutex> lock(shard.mu);
   auto it = shard.entries.find(id);
   if (it != shard.entries.end()) {
-    const CachedSession& present = *it->second->value;
+    Entry& entry = *it->second;
+    const CachedSession& present = *entry.value;
     if (present.czxid == value.czxid && present.mzxid > value.mzxid) {
       return 0;  // Never go back in time.
     }
-    EraseLocked(shard, id);
+    // In place: the key, its map node and its place in the ring stay.
+    const size_t bytes = ApproximateBytes(id, value);
+    shard.bytes = shard.bytes - entry.bytes + bytes;
+    bytes_.fetch_sub(entry.bytes, std::memory_order_relaxed);
+    bytes_.fetch_add(bytes, std::memory_order_relaxed);
+    replaced = std::move(entry.value);
+    entry.value = std::make_shared<const CachedSession>(std::move(value));
+    entry.bytes = bytes;
+    entry.token = next_token_.fetch_add(1, std::memory_order_relaxed);
+    entry.epoch = epoch_.load(std::memory_order_acquire);
+    entry.watched = watched;
+    entry.referenced.store(true, std::memory_order_relaxed);
+    const uint64_t token = entry.token;
+    reloads_.fetch_add(1, std::memory_order_relaxed);
+    EvictLocked(shard, evicted);
+    return token;
   }
   // Duplicates in the ring are harmless (compaction removes them); a missing
   // key would leave the entry out of eviction.

@@ -113,10 +113,13 @@ void ExpiryScheduler::ListBucket(uint32_t bucket) {
           std::lock_guard<std::mutex> lock(mu_);
           if (stopped_ || owned_.count(bucket) == 0) return;
           auto& known = known_[bucket];
-          std::unordered_set<std::string> present(children->names.begin(),
-                                                  children->names.end());
+          // Sorted in place rather than copied into a set: a busy bucket is
+          // re-listed twice a second, and every name copied is an
+          // allocation.
+          std::vector<std::string>& present = children->names;
+          std::sort(present.begin(), present.end());
           std::erase_if(known, [&](const std::string& id) {
-            return present.count(id) == 0;
+            return !std::binary_search(present.begin(), present.end(), id);
           });
           for (const std::string& id : children->names) {
             if (known.insert(id).second) fresh.push_back(id);

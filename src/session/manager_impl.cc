@@ -420,7 +420,7 @@ void SessionManager::Impl::WriteAlone(std::string id, Mutation mutation,
       [this, changed, done = std::move(done)](Result<StoredSession> r) {
         if (!r.ok()) return done(r.status());
         if (changed) PublishChanged(r->record);
-        done(session::ToSession(r->record, r->stat.version));
+        done(session::ToSession(std::move(r->record), r->stat.version));
       });
 }
 
@@ -459,13 +459,16 @@ void SessionManager::Impl::WriteBatch(
           for (auto& item : batch) item.done(r.status());
           return finished();
         }
-        const Session written = session::ToSession(r->record, r->stat.version);
-        for (auto& item : batch) {
+        for (const auto& item : batch) {
           if (!item.mutation.set.empty() || !item.mutation.remove.empty()) {
             PublishChanged(r->record);
           }
-          item.done(written);
         }
+        // Every caller gets a copy but the last, who gets the original.
+        Session written =
+            session::ToSession(std::move(r->record), r->stat.version);
+        for (size_t i = 0; i + 1 < batch.size(); ++i) batch[i].done(written);
+        if (!batch.empty()) batch.back().done(std::move(written));
         finished();
       });
 }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <utility>
 
 namespace sessionkeeper {
 
@@ -45,6 +46,19 @@ Session ToSession(const store::SessionRecord& record, int32_t version) {
   s.max_idle_ms = record.max_idle_ms;
   s.max_lifetime_ms = record.max_lifetime_ms;
   s.attributes = record.attributes;
+  s.version = version;
+  return s;
+}
+
+Session ToSession(store::SessionRecord&& record, int32_t version) {
+  Session s;
+  s.id = std::move(record.id);
+  s.principal = std::move(record.principal);
+  s.created_at_ms = record.created_at_ms;
+  s.last_access_at_ms = record.last_access_at_ms;
+  s.max_idle_ms = record.max_idle_ms;
+  s.max_lifetime_ms = record.max_lifetime_ms;
+  s.attributes = std::move(record.attributes);
   s.version = version;
   return s;
 }

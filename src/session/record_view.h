@@ -18,6 +18,8 @@ inline bool IsExpired(const store::SessionRecord& record, int64_t now_ms) {
 }
 
 Session ToSession(const store::SessionRecord& record, int32_t version);
+// As above, taking the record's strings instead of copying them.
+Session ToSession(store::SessionRecord&& record, int32_t version);
 // The record a Session was decoded from, but for the last writer and the
 // write nonce (every write sets both anew).
 store::SessionRecord ToRecord(const Session& session, uint32_t format_version);

@@ -196,7 +196,8 @@ struct RmwState : CallState<RmwState> {
   }
 
   void OnWrite(Result<zk::Stat> stat) {
-    if (stat.ok()) return done(StoredSession{written, *stat});
+    // Nothing needs `written` after a success: hand it over.
+    if (stat.ok()) return done(StoredSession{std::move(written), *stat});
     const Status& s = stat.status();
     if (s.IsFenced()) return done(Fenced(s));
     if (s.IsAborted()) {
@@ -274,7 +275,7 @@ struct CreateState : CallState<CreateState> {
   }
 
   void OnCreate(Result<zk::Stat> created) {
-    if (created.ok()) return done(session::ToSession(record, 0));
+    if (created.ok()) return done(session::ToSession(std::move(record), 0));
     const Status& s = created.status();
     // Taken: either an earlier attempt of ours applied after all, or (with
     // probability 2^-128) another session has this id.
@@ -528,8 +529,10 @@ void SessionManager::Impl::Create(CreateRequest request,
       return done(s);
     }
   }
+  // Validated as the mutation that sets them all (moved in and back out:
+  // no copy of the attributes).
   Mutation initial;
-  initial.set = request.attributes;
+  initial.set = std::move(request.attributes);
   if (Status s = ValidateMutation(initial); !s.ok()) return done(s);
   Result<std::string> id = session::NewSessionId();
   if (!id.ok()) return done(id.status());
@@ -544,7 +547,7 @@ void SessionManager::Impl::Create(CreateRequest request,
   r.last_access_at_ms = now;
   r.max_idle_ms = max_idle;
   r.max_lifetime_ms = max_lifetime;
-  r.attributes = std::move(request.attributes);
+  r.attributes = std::move(initial.set);
   r.last_writer = node_id_;
   r.write_nonce = NewNonce();
   state->done = [this, done = std::move(done)](Result<Session> created) {

@@ -97,7 +97,14 @@ Result<SessionRecord> DecodeVerified(const fb::SessionRecord& stored) {
 }  // namespace
 
 std::string EncodeSessionRecord(const SessionRecord& record) {
-  flatbuffers::FlatBufferBuilder builder(256);
+  // Sized for the whole record up front: growing the builder's buffer
+  // would move it several times for a session of a few KiB.
+  size_t estimate = 128 + record.id.size() + record.principal.size() +
+                    record.last_writer.size();
+  for (const auto& [name, value] : record.attributes) {
+    estimate += name.size() + value.size() + 32;
+  }
+  flatbuffers::FlatBufferBuilder builder(estimate);
   const auto id = builder.CreateString(record.id);
   const auto principal = builder.CreateString(record.principal);
   const auto last_writer = builder.CreateString(record.last_writer);

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -80,6 +81,34 @@ TEST(SessionCacheTest, BytesAreBounded) {
   }
   EXPECT_LE(cache.stats().bytes, 20u * 1024);
   EXPECT_GT(cache.stats().entries, 0u);
+}
+
+// A replacement updates the entry in place: one entry, its bytes counted
+// once, the new copy served, the old snapshot still valid for its holder,
+// and eviction still finds it.
+TEST(SessionCacheTest, ReplacingAnEntryKeepsTheAccountsRight) {
+  SessionCache cache(Small(2));
+  cache.Insert("a", Value("a", 1, 1, 100), true, nullptr);
+  std::shared_ptr<const CachedSession> first = cache.Find("a").entry;
+  const uint64_t one_entry = cache.stats().bytes;
+  for (int64_t mzxid = 2; mzxid < 500; ++mzxid) {
+    ASSERT_NE(cache.Insert("a", Value("a", 1, mzxid, 100), true, nullptr), 0u);
+  }
+  EXPECT_EQ(cache.stats().entries, 1u);
+  EXPECT_EQ(cache.stats().bytes, one_entry);
+  EXPECT_EQ(cache.Find("a").entry->mzxid, 499);
+  EXPECT_EQ(first->mzxid, 1);
+  EXPECT_EQ(first->session.attributes.at("a"), std::string(100, 'x'));
+
+  cache.Insert("a", Value("a", 1, 500, 1000), false, nullptr);
+  EXPECT_EQ(cache.Find("a").state, SessionCache::State::kMiss);  // Unwatched.
+  EXPECT_GT(cache.stats().bytes, one_entry);
+
+  std::vector<std::string> evicted;
+  cache.Insert("b", Value("b", 2, 2), true, &evicted);
+  cache.Insert("c", Value("c", 3, 3), true, &evicted);
+  EXPECT_EQ(cache.stats().entries, 2u);
+  EXPECT_EQ(cache.stats().evictions, 1u);
 }
 
 TEST(SessionCacheTest, RecentlyReadEntriesGetASecondChance) {
