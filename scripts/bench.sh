@@ -183,7 +183,7 @@ LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
 log "1/5 library versus raw C client"
 run "$BIN/lib_vs_raw_bench" --zk="$ZK" --zk_pids="$ZK_PIDS" \
-  --seconds="$LVR_SECONDS" --window="$WINDOW" --sessions=2000 \
+  --seconds="$LVR_SECONDS" --rounds=2 --window="$WINDOW" --sessions=2000 \
   --metrics="$METRICS" --plot_data="$WORK/lvr.tsv" >"$WORK/lvr.md"
 
 log "touch coalescing"
@@ -606,8 +606,8 @@ $LOAD_START at the start, $LOAD_END at the end, on $(nproc) cores), and the
 three ZooKeeper servers, the benchmark clients and the daemon all share
 those cores too. Every comparison below (library against raw C client,
 sessionkeeperd against Redis) was therefore measured in the same run, one
-side right after the other, and the library/raw pairs in ABBA order (raw,
-library, library, raw) so that a drift in load cancels out.
+side right after the other, and the library/raw pairs in rounds of ABBA
+order (raw, library, library, raw) so that a drift in load cancels out.
 
 ## Targets
 
@@ -640,7 +640,10 @@ what would fix them: [Profiles](#profiles-of-the-missed-targets).
 
 Same payload (the raw znodes hold the very bytes of a library session),
 same number of requests in flight ($WINDOW), same harness
-(\`bench/windowed_run.h\`) for both sides. Each slot works on its own
+(\`bench/windowed_run.h\`) for both sides, and the same ZooKeeper server:
+the raw handle connects to the server the library's client picked (a
+write through a follower is forwarded to the leader, so two clients on
+different servers would compare the servers). Each slot works on its own
 sessions, so two operations in flight never touch the same one. Cached
 gets need no window: a hit completes on the calling thread, so they run
 in a loop. Raw linearizable reads do what the library does (a \`multi\`
@@ -656,13 +659,15 @@ EOF
 ![library vs raw](benchmarks/lib_vs_raw.svg)
 
 How to read the cost table: a library \`Mutate\` (and \`Touch\`) costs
-three ZooKeeper requests (the read, the versioned write, and an \`exists\`
-that re-arms the watch of the cached copy after our own write), against one
-for \`zoo_aset\`; a library \`Create\` is a \`multi\` plus, on the manager
-that owns the session's expiry bucket, a re-list of the bucket (coalesced)
-and one read of the new session to schedule its expiry. The servers' CPU per
-operation follows the request count. Reads cost the same as the raw client
-(one request each); cached reads cost no request at all.
+one ZooKeeper request, like \`zoo_aset\`: it starts from the cached copy
+(whose version makes the write conditional) and sends a versioned
+\`setData\`; only a lost version race costs a re-read. A library
+\`Create\` is one \`create\` plus, on the manager that owns the
+session's expiry bucket, a share of the bucket's re-lists (at most two per
+bucket and second, however many sessions are created). Reads cost the same
+as the raw client (one request each); cached reads cost no request at all.
+What remains between the library and the raw client is client CPU (the
+"client CPU us per op" column): see the profiles at the end.
 
 ### Touch coalescing: ZooKeeper operations per read
 
