@@ -73,7 +73,9 @@ struct SessionManagerOptions {
 
   // How often this manager looks for expired sessions in the buckets it
   // owns: an expired session is deleted within its deadline plus about this
-  // much (while any member lives).
+  // much (while any member lives). A session another member created is
+  // known to the owner within eight times this (at most 4 s): one with a
+  // shorter max idle may be deleted up to that long after creation.
   std::chrono::milliseconds expiry_granularity{500};
   // Expiry markers (docs/architecture.md) that a crashed member left behind
   // are removed by their bucket's owner after one to two of these periods.

@@ -13,9 +13,11 @@
 namespace sessionkeeper::lifecycle {
 
 namespace {
-// Child events of a busy bucket are coalesced into one re-list, at most
-// this long after the first (and never later than one expiry tick).
-constexpr std::chrono::milliseconds kMaxRelistDelay{500};
+// Child events of a busy bucket are coalesced into one re-list, this long
+// after the first (and never later than one expiry tick), times up to
+// 2^kMaxQuietDoublings while re-lists keep finding nothing new.
+constexpr std::chrono::milliseconds kBaseRelistDelay{500};
+constexpr int kMaxQuietDoublings = 3;
 constexpr std::chrono::milliseconds kRetryDelay{500};
 }  // namespace
 
@@ -45,11 +47,23 @@ uint64_t ExpiryScheduler::expired_count() const {
   return expired_;
 }
 
-std::chrono::milliseconds ExpiryScheduler::RelistDelay() const {
+std::chrono::milliseconds ExpiryScheduler::RelistDelayFor(
+    std::chrono::milliseconds granularity, int quiet_relists) {
   // Re-lists find sessions other members created (this member's own are
-  // scheduled by OnCreated): within one tick is soon enough for them, and
-  // each re-list costs a getChildren.
-  return std::min(deps_.granularity, kMaxRelistDelay);
+  // scheduled by OnCreated), and each costs a getChildren of the whole
+  // bucket: while they find nothing, they back off. A foreign session is
+  // then found up to eight ticks late; reads never serve it past its
+  // deadline meanwhile (they judge expiry themselves), only its deletion
+  // and kExpired event wait.
+  const int doublings = std::clamp(quiet_relists, 0, kMaxQuietDoublings);
+  return std::min(granularity, kBaseRelistDelay) * (1 << doublings);
+}
+
+std::chrono::milliseconds ExpiryScheduler::RelistDelayLocked(
+    uint32_t bucket) const {
+  const auto quiet = quiet_relists_.find(bucket);
+  return RelistDelayFor(deps_.granularity,
+                        quiet == quiet_relists_.end() ? 0 : quiet->second);
 }
 
 bool ExpiryScheduler::Owns(uint32_t bucket) const {
@@ -96,15 +110,16 @@ void ExpiryScheduler::OnCreated(const std::string& id, int64_t deadline_ms) {
   schedule_.emplace(deadline_ms, std::make_pair(id, bucket));
 }
 
-void ExpiryScheduler::ListBucket(uint32_t bucket) {
+void ExpiryScheduler::ListBucket(uint32_t bucket, bool after_event) {
   if (!Owns(bucket)) return;
   deps_.client->GetChildren(
       deps_.store->BucketPath(bucket),
-      [this, bucket](Result<zk::Children> children) {
+      [this, bucket, after_event](Result<zk::Children> children) {
         if (!children.ok()) {
           if (children.status().IsUnavailable()) {
-            deps_.timer->RunAfter(kRetryDelay,
-                                  [this, bucket] { ListBucket(bucket); });
+            deps_.timer->RunAfter(kRetryDelay, [this, bucket, after_event] {
+              ListBucket(bucket, after_event);
+            });
           }
           return;
         }
@@ -124,6 +139,12 @@ void ExpiryScheduler::ListBucket(uint32_t bucket) {
           for (const std::string& id : children->names) {
             if (known.insert(id).second) fresh.push_back(id);
           }
+          if (!fresh.empty()) {
+            quiet_relists_.erase(bucket);
+          } else if (after_event) {
+            int& quiet = quiet_relists_[bucket];
+            quiet = std::min(quiet + 1, kMaxQuietDoublings);
+          }
         }
         for (const std::string& id : fresh) Load(id, bucket);
       },
@@ -132,16 +153,18 @@ void ExpiryScheduler::ListBucket(uint32_t bucket) {
             event.type != zk::WatchEventType::kDeleted) {
           return;  // A lost session is handled by OnNewSession.
         }
+        std::chrono::milliseconds delay{};
         {
           std::lock_guard<std::mutex> lock(mu_);
           if (!relist_pending_.insert(bucket).second) return;
+          delay = RelistDelayLocked(bucket);
         }
-        deps_.timer->RunAfter(RelistDelay(), [this, bucket] {
+        deps_.timer->RunAfter(delay, [this, bucket] {
           {
             std::lock_guard<std::mutex> lock(mu_);
             relist_pending_.erase(bucket);
           }
-          ListBucket(bucket);
+          ListBucket(bucket, /*after_event=*/true);
         });
       });
 }

@@ -67,13 +67,24 @@ class ExpiryScheduler {
   // is scheduled now and the next re-list does not read the session back.
   void OnCreated(const std::string& id, int64_t deadline_ms);
 
+  // The re-list delay after `quiet_relists` re-lists in a row found
+  // nothing new: min(granularity, 500 ms), doubled per quiet re-list up to
+  // eight times that. A bucket only this member creates in (the child
+  // watch fires for its own creates too) is re-listed ever less often; the
+  // first foreign session found brings the delay back down.
+  static std::chrono::milliseconds RelistDelayFor(
+      std::chrono::milliseconds granularity, int quiet_relists);
+
   size_t owned_bucket_count() const;
   size_t scheduled_count() const;
   uint64_t expired_count() const;
 
  private:
   void Tick();
-  void ListBucket(uint32_t bucket);
+  // Lists `bucket` (with a child watch) and loads the sessions it did not
+  // know. `after_event`: a re-list its child watch asked for, which counts
+  // towards the re-list back-off when it finds nothing new.
+  void ListBucket(uint32_t bucket, bool after_event = false);
   void Load(const std::string& id, uint32_t bucket);
   void Schedule(const std::string& id, uint32_t bucket, int64_t deadline_ms);
   void Check(const std::string& id, uint32_t bucket);
@@ -96,7 +107,8 @@ class ExpiryScheduler {
   void SweepMarkers();
   void Forget(const std::string& id, uint32_t bucket);
   bool Owns(uint32_t bucket) const;
-  std::chrono::milliseconds RelistDelay() const;
+  // How long a bucket's child events are coalesced before its re-list.
+  std::chrono::milliseconds RelistDelayLocked(uint32_t bucket) const;
 
   const Deps deps_;
 
@@ -105,6 +117,9 @@ class ExpiryScheduler {
   std::set<uint32_t> owned_;
   std::unordered_map<uint32_t, std::unordered_set<std::string>> known_;
   std::set<uint32_t> relist_pending_;
+  // Per bucket: re-lists in a row that found no session this member did
+  // not already know (its own creates, deletes). Absent: zero.
+  std::unordered_map<uint32_t, int> quiet_relists_;
   // Deadline (ms, by the injected clock) -> (id, bucket).
   std::multimap<int64_t, std::pair<std::string, uint32_t>> schedule_;
   std::unordered_set<std::string> checking_;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "lifecycle/expiry_scheduler.h"
 #include "sessionkeeper/clock.h"
 #include "sessionkeeper/session_manager.h"
 #include "store/session_store.h"
@@ -98,6 +99,56 @@ class ClusterLifecycleTest : public ::testing::Test {
   std::vector<std::unique_ptr<SessionManager>> managers_;
   std::unique_ptr<zk::Client> raw_;
 };
+
+// A bucket's re-lists back off while they find nothing new (the owner's
+// own creates fire its child watch too), within eight ticks at most.
+TEST(ExpiryRelistTest, QuietRelistsBackOffUpToEightTicks) {
+  using lifecycle::ExpiryScheduler;
+  EXPECT_EQ(ExpiryScheduler::RelistDelayFor(milliseconds(500), 0),
+            milliseconds(500));
+  EXPECT_EQ(ExpiryScheduler::RelistDelayFor(milliseconds(500), 1),
+            milliseconds(1000));
+  EXPECT_EQ(ExpiryScheduler::RelistDelayFor(milliseconds(500), 3),
+            milliseconds(4000));
+  EXPECT_EQ(ExpiryScheduler::RelistDelayFor(milliseconds(500), 50),
+            milliseconds(4000));
+  // A coarse tick does not make the first re-list wait longer than 500 ms.
+  EXPECT_EQ(ExpiryScheduler::RelistDelayFor(milliseconds(5000), 0),
+            milliseconds(500));
+  EXPECT_EQ(ExpiryScheduler::RelistDelayFor(milliseconds(50), 3),
+            milliseconds(400));
+}
+
+// After the owner's re-lists of a bucket have backed off (its own creates
+// only), a session another member creates there is still found and
+// expired, well within the backed-off delay plus a tick.
+TEST_F(ClusterLifecycleTest, AForeignSessionInABackedOffBucketStillExpires) {
+  CreateRequest request;
+  request.max_idle = milliseconds(1000);
+  // Many creates from every member: the owners' re-lists of most buckets
+  // see only sessions they know, and back off.
+  std::vector<std::string> ids;
+  for (int round = 0; round < 4; ++round) {
+    for (int i = 0; i < 30; ++i) {
+      Result<Session> s = managers_[i % 3]->Create(request);
+      ASSERT_TRUE(s.ok()) << s.status();
+      ids.push_back(s->id);
+    }
+  }
+  Result<Session> late = managers_[1]->Create(request);
+  ASSERT_TRUE(late.ok()) << late.status();
+  clock_.Advance(1001);
+  ASSERT_TRUE(PollUntil(
+      [&] { return events_.Count(SessionEventType::kExpired, late->id) == 1; },
+      milliseconds(20000)));
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        return events_.Count(SessionEventType::kExpired) ==
+               static_cast<int>(ids.size()) + 1;
+      },
+      milliseconds(20000)));
+  EXPECT_FALSE(Exists(late->id));
+}
 
 TEST_F(ClusterLifecycleTest, EveryManagerSeesTheLiveMembers) {
   Result<std::vector<Member>> members = managers_[0]->Members();
