@@ -26,7 +26,9 @@ Result<std::unique_ptr<EventLoop>> EventLoop::Create(std::string name) {
   // connection and loop turn (it is unsafe only for dup()ed descriptors,
   // which the loop never watches).
   event_config* config = event_config_new();
-  if (config == nullptr) return Status::Internal("event_config_new failed");
+  if (config == nullptr) {
+    return Status::Internal("event_config_new failed");
+  }
   event_config_set_flag(config, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
   event_base* base = event_base_new_with_config(config);
   event_config_free(config);

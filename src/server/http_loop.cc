@@ -301,15 +301,21 @@ void HttpLoop::HandleRequest(evhttp_request* request) {
   const uint64_t id = call->id;
   service_->Handle(req, [weak_loop, this, id](Response response) {
     std::shared_ptr<EventLoop> loop = weak_loop.lock();
-    if (loop == nullptr) return;
-    if (loop->InLoopThread()) return Finish(id, std::move(response));
+    if (loop == nullptr) {
+      return;
+    }
+    if (loop->InLoopThread()) {
+      return Finish(id, std::move(response));
+    }
     loop->Post([this, id, response = std::move(response)]() mutable {
       Finish(id, std::move(response));
     });
   });
   // `call` is gone if it was answered already.
   const auto pending = calls_.find(id);
-  if (pending == calls_.end()) return;
+  if (pending == calls_.end()) {
+    return;
+  }
   Call* waiting = pending->second.get();
   waiting->deadline =
       evtimer_new(loop_->base(), &HttpLoop::OnDeadline, waiting);

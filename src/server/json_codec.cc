@@ -313,7 +313,9 @@ std::string SessionToJson(const Session& session) {
   size_t estimate = 256 + session.id.size() + session.principal.size();
   bool any_binary = false;
   for (const auto& [name, value] : session.attributes) {
-    if (!IsValidUtf8(name)) return SessionToJsonTree(session);
+    if (!IsValidUtf8(name)) {
+      return SessionToJsonTree(session);
+    }
     any_binary = any_binary || !IsValidUtf8(value);
     estimate += name.size() + value.size() + 8;
   }
@@ -342,7 +344,9 @@ std::string SessionToJson(const Session& session) {
   json.Key("attributes");
   json.BeginObject();
   for (const auto& [name, value] : session.attributes) {
-    if (any_binary && !IsValidUtf8(value)) continue;
+    if (any_binary && !IsValidUtf8(value)) {
+      continue;
+    }
     json.Key(name);
     json.String(value);
   }
@@ -351,7 +355,9 @@ std::string SessionToJson(const Session& session) {
     json.Key("attributes_b64");
     json.BeginObject();
     for (const auto& [name, value] : session.attributes) {
-      if (IsValidUtf8(value)) continue;
+      if (IsValidUtf8(value)) {
+        continue;
+      }
       json.Key(name);
       json.String(Base64Encode(value));
     }

@@ -167,7 +167,9 @@ void SessionService::Get(const Request& request, Respond respond) const {
   manager_->GetSharedAsync(
       request.routed.session_id, request.routed.consistency,
       [respond = std::move(respond)](Result<std::shared_ptr<const Session>> r) {
-        if (!r.ok()) return respond(StatusResponse(r.status(), false));
+        if (!r.ok()) {
+          return respond(StatusResponse(r.status(), false));
+        }
         respond(SessionResponse(200, **r));
       });
 }

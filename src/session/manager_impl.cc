@@ -467,8 +467,12 @@ void SessionManager::Impl::WriteBatch(
         // Every caller gets a copy but the last, who gets the original.
         Session written =
             session::ToSession(std::move(r->record), r->stat.version);
-        for (size_t i = 0; i + 1 < batch.size(); ++i) batch[i].done(written);
-        if (!batch.empty()) batch.back().done(std::move(written));
+        for (size_t i = 0; i + 1 < batch.size(); ++i) {
+          batch[i].done(written);
+        }
+        if (!batch.empty()) {
+          batch.back().done(std::move(written));
+        }
         finished();
       });
 }

@@ -75,7 +75,9 @@ void SessionManager::GetSharedAsync(
   }
   impl_->Get(std::move(id), consistency,
              [done = std::move(done)](Result<Session> read) {
-               if (!read.ok()) return done(read.status());
+               if (!read.ok()) {
+                 return done(read.status());
+               }
                done(std::shared_ptr<const Session>(
                    std::make_shared<Session>(std::move(*read))));
              });

@@ -197,7 +197,9 @@ struct RmwState : CallState<RmwState> {
 
   void OnWrite(Result<zk::Stat> stat) {
     // Nothing needs `written` after a success: hand it over.
-    if (stat.ok()) return done(StoredSession{std::move(written), *stat});
+    if (stat.ok()) {
+      return done(StoredSession{std::move(written), *stat});
+    }
     const Status& s = stat.status();
     if (s.IsFenced()) return done(Fenced(s));
     if (s.IsAborted()) {
@@ -275,7 +277,9 @@ struct CreateState : CallState<CreateState> {
   }
 
   void OnCreate(Result<zk::Stat> created) {
-    if (created.ok()) return done(session::ToSession(std::move(record), 0));
+    if (created.ok()) {
+      return done(session::ToSession(std::move(record), 0));
+    }
     const Status& s = created.status();
     // Taken: either an earlier attempt of ours applied after all, or (with
     // probability 2^-128) another session has this id.
