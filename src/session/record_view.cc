@@ -10,11 +10,14 @@ namespace sessionkeeper {
 namespace {
 
 int64_t Deadline(int64_t start_ms, int64_t length_ms) {
-  // Saturate instead of overflowing on absurd stored values.
-  if (length_ms > std::numeric_limits<int64_t>::max() - start_ms) {
-    return std::numeric_limits<int64_t>::max();
+  // Saturate instead of overflowing on absurd stored values (either sign:
+  // a corrupt or foreign record may hold anything).
+  int64_t at = 0;
+  if (__builtin_add_overflow(start_ms, length_ms, &at)) {
+    return length_ms > 0 ? std::numeric_limits<int64_t>::max()
+                         : std::numeric_limits<int64_t>::min();
   }
-  return start_ms + length_ms;
+  return at;
 }
 
 }  // namespace

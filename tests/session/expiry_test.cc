@@ -2,6 +2,9 @@
 // coalescing.
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <limits>
+
 #include "sessionkeeper/clock.h"
 #include "sessionkeeper/session_manager.h"
 #include "store/session_store.h"
@@ -66,6 +69,26 @@ class ExpiryTest : public ::testing::Test {
   std::unique_ptr<SessionManager> manager_;
   std::unique_ptr<zk::Client> raw_;
 };
+
+// The deadline arithmetic saturates on absurd stored values, of either
+// sign (a corrupt or foreign record may hold anything): no overflow (the
+// sanitizer build fails on one), and the answer stays ordered.
+TEST(ExpiryArithmeticTest, DeadlinesSaturateInsteadOfOverflowing) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  Session s;
+  s.created_at_ms = -5;
+  s.last_access_at_ms = kMax - 1;
+  s.max_idle_ms = kMax;
+  s.max_lifetime_ms = kMax;
+  EXPECT_EQ(s.expires_at_ms(), kMax - 5);  // The lifetime: -5 + kMax.
+  s.max_lifetime_ms = 0;
+  EXPECT_EQ(s.expires_at_ms(), kMax);  // Idle: saturated.
+  s.last_access_at_ms = kMin + 1;
+  s.max_idle_ms = -10;
+  EXPECT_EQ(s.expires_at_ms(), kMin);
+  EXPECT_TRUE(s.ExpiredAt(0));
+}
 
 TEST_F(ExpiryTest, AnIdleSessionIsNotFoundOnEveryPathBeforeAnyoneDeletesIt) {
   const Session s = Create(milliseconds(1000));
