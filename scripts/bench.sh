@@ -774,9 +774,9 @@ process, whose manager's cache holds every session: read before and after
 the fill of the cache at each size (the first cached read of each new
 session), with freed heap returned to the kernel (\`malloc_trim\`) before
 each reading; the difference is divided by the sessions filled.
-It includes everything a cached session keeps: the decoded \`Session\`,
-the cache's index and CLOCK ring, and the ZooKeeper watch it holds (in the
-library's client and in the C client). The manager was opened with
+It includes everything a cached session keeps: its \`SessionSnapshot\`
+(all its strings in one buffer), the cache's index node, and the
+ZooKeeper watch it holds (in the library's client and in the C client). The manager was opened with
 \`cache_max_entries\` of 1.25 times the sessions (the bound is enforced per
 shard, 1/32 each, so an exact bound evicts before it is full) and
 \`zk_max_packet_bytes\` $ZK_MAX_PACKET, matching the servers'

@@ -33,6 +33,7 @@
 #include "sessionkeeper/options.h"
 #include "sessionkeeper/result.h"
 #include "sessionkeeper/session.h"
+#include "sessionkeeper/session_snapshot.h"
 #include "sessionkeeper/status.h"
 
 namespace sessionkeeper {
@@ -70,17 +71,17 @@ class SessionManager {
   Result<Session> Get(const std::string& id,
                       ReadConsistency consistency = ReadConsistency::kCached);
 
-  // As Get, without copying a cached session: the snapshot is shared with
-  // the cache and stays valid (and unchanged) for as long as it is held.
-  // The fastest way to read; prefer it on hot paths.
-  Result<std::shared_ptr<const Session>> GetShared(
+  // As Get, without copying a cached session: the snapshot is the cache's
+  // own (see session_snapshot.h) and stays valid (and unchanged) for as
+  // long as it is held. The fastest way to read; prefer it on hot paths.
+  Result<std::shared_ptr<const SessionSnapshot>> GetShared(
       const std::string& id,
       ReadConsistency consistency = ReadConsistency::kCached);
   // The asynchronous GetShared: a cached hit shares the cache's snapshot
   // and runs `done` on the calling thread, before GetSharedAsync returns;
   // anything else completes like GetAsync.
   void GetSharedAsync(std::string id, ReadConsistency consistency,
-                      Callback<std::shared_ptr<const Session>> done);
+                      Callback<std::shared_ptr<const SessionSnapshot>> done);
 
   // Applies `mutation` and refreshes the last-access time. Aborted when
   // mutation.expected_version no longer matches. Unavailable with

@@ -16,12 +16,13 @@ size_t ShardCount(const SessionCache::Options& options) {
   return std::max<size_t>(1, std::min(options.shards, by_size));
 }
 
-size_t ApproximateBytes(const std::string& id, const CachedSession& value) {
-  size_t bytes = 256 + id.size() + value.session.principal.size();
-  for (const auto& [name, data] : value.session.attributes) {
-    bytes += 64 + name.size() + data.size();
-  }
-  return bytes;
+// What an entry occupies: its snapshot, the rest of its CachedSession, the
+// shared_ptr control block, the index node and a bucket.
+size_t ApproximateBytes(const CachedSession& value) {
+  constexpr size_t kControlBlockIndexAndBucket = 16 + 64 + 8;
+  return value.snapshot.MemoryBytes() +
+         (sizeof(CachedSession) - sizeof(SessionSnapshot)) +
+         kControlBlockIndexAndBucket;
 }
 
 }  // namespace
@@ -34,8 +35,9 @@ SessionCache::SessionCache(Options options)
           std::max<size_t>(1, options.max_bytes / ShardCount(options))) {
   const size_t count = ShardCount(options);
   shards_.reserve(count);
-  for (size_t i = 0; i < count; ++i)
+  for (size_t i = 0; i < count; ++i) {
     shards_.push_back(std::make_unique<Shard>());
+  }
 }
 
 SessionCache::Shard& SessionCache::ShardFor(const std::string& id) const {
@@ -46,8 +48,10 @@ SessionCache::Lookup SessionCache::Find(const std::string& id) const {
   Shard& shard = ShardFor(id);
   std::shared_lock<std::shared_mutex> lock(shard.mu);
   auto it = shard.entries.find(id);
-  if (it == shard.entries.end() || !it->second->watched) return {};
-  const Entry& entry = *it->second;
+  if (it == shard.entries.end() || !it->second.watched) {
+    return {};
+  }
+  const Entry& entry = it->second;
   entry.referenced.store(true, std::memory_order_relaxed);
   const State state = entry.epoch < epoch_.load(std::memory_order_acquire)
                           ? State::kNeedsRevalidation
@@ -60,58 +64,63 @@ std::shared_ptr<const CachedSession> SessionCache::FindForWrite(
   Shard& shard = ShardFor(id);
   std::shared_lock<std::shared_mutex> lock(shard.mu);
   auto it = shard.entries.find(id);
-  if (it == shard.entries.end()) return nullptr;
-  it->second->referenced.store(true, std::memory_order_relaxed);
-  return it->second->value;
+  if (it == shard.entries.end()) {
+    return nullptr;
+  }
+  it->second.referenced.store(true, std::memory_order_relaxed);
+  return it->second.value;
 }
 
 uint64_t SessionCache::Insert(const std::string& id, CachedSession value,
                               bool watched, std::vector<std::string>* evicted) {
+  // The index keys view the snapshot's id: it must be this one.
+  if (value.snapshot.id() != id) {
+    return 0;
+  }
   Shard& shard = ShardFor(id);
+  auto fresh = std::make_shared<const CachedSession>(std::move(value));
+  const size_t bytes = ApproximateBytes(*fresh);
   // Declared before the lock, so released after it: freeing a session's
-  // strings need not hold up the shard's readers.
+  // buffer need not hold up the shard's readers.
   std::shared_ptr<const CachedSession> replaced;
   std::unique_lock<std::shared_mutex> lock(shard.mu);
+  const uint64_t token = next_token_.fetch_add(1, std::memory_order_relaxed);
+  std::string_view key;  // The new entry's: it views `fresh`'s id.
   auto it = shard.entries.find(id);
   if (it != shard.entries.end()) {
-    Entry& entry = *it->second;
-    const CachedSession& present = *entry.value;
-    if (present.czxid == value.czxid && present.mzxid > value.mzxid) {
+    const CachedSession& present = *it->second.value;
+    if (present.czxid == fresh->czxid && present.mzxid > fresh->mzxid) {
       return 0;  // Never go back in time.
     }
-    // In place: the key, its map node and its place in the ring stay.
-    const size_t bytes = ApproximateBytes(id, value);
-    shard.bytes = shard.bytes - entry.bytes + bytes;
-    bytes_.fetch_sub(entry.bytes, std::memory_order_relaxed);
-    bytes_.fetch_add(bytes, std::memory_order_relaxed);
-    replaced = std::move(entry.value);
-    entry.value = std::make_shared<const CachedSession>(std::move(value));
-    entry.bytes = bytes;
-    entry.token = next_token_.fetch_add(1, std::memory_order_relaxed);
+    // In place: the node is re-keyed to the new snapshot's id (the old one
+    // goes when its last reader lets go) without being reallocated.
+    auto node = shard.entries.extract(it);
+    const size_t old_bytes = ApproximateBytes(*node.mapped().value);
+    shard.bytes = shard.bytes - old_bytes + bytes;
+    bytes_.fetch_sub(old_bytes, std::memory_order_relaxed);
+    replaced = std::move(node.mapped().value);
+    key = fresh->snapshot.id();
+    node.key() = key;
+    Entry& entry = node.mapped();
+    entry.value = std::move(fresh);
+    entry.token = token;
     entry.epoch = epoch_.load(std::memory_order_acquire);
     entry.watched = watched;
     entry.referenced.store(true, std::memory_order_relaxed);
-    const uint64_t token = entry.token;
-    reloads_.fetch_add(1, std::memory_order_relaxed);
-    EvictLocked(shard, evicted);
-    return token;
+    shard.entries.insert(std::move(node));
+  } else {
+    key = fresh->snapshot.id();
+    Entry& entry = shard.entries.try_emplace(key).first->second;
+    entry.value = std::move(fresh);
+    entry.token = token;
+    entry.epoch = epoch_.load(std::memory_order_acquire);
+    entry.watched = watched;
+    shard.bytes += bytes;
+    entries_.fetch_add(1, std::memory_order_relaxed);
   }
-  // Duplicates in the ring are harmless (compaction removes them); a missing
-  // key would leave the entry out of eviction.
-  shard.clock.push_back(id);
-  auto entry = std::make_unique<Entry>();
-  entry->bytes = ApproximateBytes(id, value);
-  entry->value = std::make_shared<const CachedSession>(std::move(value));
-  entry->token = next_token_.fetch_add(1, std::memory_order_relaxed);
-  entry->epoch = epoch_.load(std::memory_order_acquire);
-  entry->watched = watched;
-  const uint64_t token = entry->token;
-  shard.bytes += entry->bytes;
-  bytes_.fetch_add(entry->bytes, std::memory_order_relaxed);
-  entries_.fetch_add(1, std::memory_order_relaxed);
+  bytes_.fetch_add(bytes, std::memory_order_relaxed);
   reloads_.fetch_add(1, std::memory_order_relaxed);
-  shard.entries.emplace(id, std::move(entry));
-  EvictLocked(shard, evicted);
+  EvictLocked(shard, key, evicted);
   return token;
 }
 
@@ -119,8 +128,8 @@ void SessionCache::MarkWatched(const std::string& id, uint64_t token) {
   Shard& shard = ShardFor(id);
   std::unique_lock<std::shared_mutex> lock(shard.mu);
   auto it = shard.entries.find(id);
-  if (it != shard.entries.end() && it->second->token == token) {
-    it->second->watched = true;
+  if (it != shard.entries.end() && it->second.token == token) {
+    it->second.watched = true;
   }
 }
 
@@ -128,15 +137,17 @@ void SessionCache::MarkRevalidated(const std::string& id, uint64_t token) {
   Shard& shard = ShardFor(id);
   std::unique_lock<std::shared_mutex> lock(shard.mu);
   auto it = shard.entries.find(id);
-  if (it != shard.entries.end() && it->second->token == token) {
-    it->second->epoch = epoch_.load(std::memory_order_acquire);
+  if (it != shard.entries.end() && it->second.token == token) {
+    it->second.epoch = epoch_.load(std::memory_order_acquire);
   }
 }
 
 bool SessionCache::Invalidate(const std::string& id) {
   Shard& shard = ShardFor(id);
   std::unique_lock<std::shared_mutex> lock(shard.mu);
-  if (shard.entries.find(id) == shard.entries.end()) return false;
+  if (shard.entries.find(id) == shard.entries.end()) {
+    return false;
+  }
   EraseLocked(shard, id);
   invalidations_.fetch_add(1, std::memory_order_relaxed);
   return true;
@@ -148,7 +159,6 @@ void SessionCache::Clear() {
     entries_.fetch_sub(shard->entries.size(), std::memory_order_relaxed);
     bytes_.fetch_sub(shard->bytes, std::memory_order_relaxed);
     shard->entries.clear();
-    shard->clock.clear();
     shard->hand = 0;
     shard->bytes = 0;
   }
@@ -158,44 +168,58 @@ void SessionCache::BeginRevalidation() {
   epoch_.fetch_add(1, std::memory_order_acq_rel);
 }
 
-void SessionCache::EraseLocked(Shard& shard, const std::string& id) {
+void SessionCache::EraseLocked(Shard& shard, std::string_view id) {
   auto it = shard.entries.find(id);
-  if (it == shard.entries.end()) return;
-  shard.bytes -= it->second->bytes;
-  bytes_.fetch_sub(it->second->bytes, std::memory_order_relaxed);
-  entries_.fetch_sub(1, std::memory_order_relaxed);
-  shard.entries.erase(it);
-  // The key stays in the CLOCK ring until the hand passes it; keep the ring
-  // from growing without bound under churn.
-  if (shard.clock.size() > 2 * shard.entries.size() + 64) {
-    shard.clock.clear();
-    for (const auto& [key, entry] : shard.entries) shard.clock.push_back(key);
-    shard.hand = 0;
+  if (it == shard.entries.end()) {
+    return;
   }
+  const size_t bytes = ApproximateBytes(*it->second.value);
+  shard.bytes -= bytes;
+  bytes_.fetch_sub(bytes, std::memory_order_relaxed);
+  entries_.fetch_sub(1, std::memory_order_relaxed);
+  // The key views the entry's snapshot: erase by iterator, never by a key
+  // that dies with the node.
+  shard.entries.erase(it);
 }
 
-void SessionCache::EvictLocked(Shard& shard,
+void SessionCache::EvictLocked(Shard& shard, std::string_view keep,
                                std::vector<std::string>* evicted) {
+  // Two sweeps clear every second chance; past them, `keep` (the entry
+  // just inserted, passed over so a fill is not undone at once) goes too:
+  // it alone is over the bounds.
+  size_t buckets_left = 2 * shard.entries.bucket_count() + 1;
   while (!shard.entries.empty() &&
          (shard.entries.size() > max_entries_per_shard_ ||
           shard.bytes > max_bytes_per_shard_)) {
-    if (shard.hand >= shard.clock.size()) shard.hand = 0;
-    std::string& key = shard.clock[shard.hand];
-    auto it = shard.entries.find(key);
-    if (it == shard.entries.end()) {  // A stale key: drop it from the ring.
-      key = std::move(shard.clock.back());
-      shard.clock.pop_back();
+    if (shard.hand >= shard.entries.bucket_count()) {
+      shard.hand = 0;
+    }
+    if (buckets_left == 0) {
+      keep = {};
+    }
+    std::string_view victim;
+    for (auto it = shard.entries.begin(shard.hand);
+         it != shard.entries.end(shard.hand); ++it) {
+      // Second chance: a referenced entry is passed over once.
+      const bool referenced =
+          it->second.referenced.exchange(false, std::memory_order_relaxed);
+      if (!referenced && it->first.data() != keep.data()) {
+        victim = it->first;
+        break;
+      }
+    }
+    if (victim.data() == nullptr) {
+      ++shard.hand;  // Nothing (left) to take from this bucket.
+      if (buckets_left > 0) {
+        --buckets_left;
+      }
       continue;
     }
-    if (it->second->referenced.exchange(false, std::memory_order_relaxed)) {
-      ++shard.hand;  // Second chance.
-      continue;
-    }
-    std::string victim = std::move(key);
-    key = std::move(shard.clock.back());
-    shard.clock.pop_back();
+    auto it = shard.entries.find(victim);
     // Only a watched copy has a ZooKeeper watch to remove.
-    if (evicted != nullptr && it->second->watched) evicted->push_back(victim);
+    if (evicted != nullptr && it->second.watched) {
+      evicted->emplace_back(victim);
+    }
     EraseLocked(shard, victim);
     evictions_.fetch_add(1, std::memory_order_relaxed);
   }

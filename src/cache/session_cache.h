@@ -8,7 +8,7 @@
 //   never mistaken for the old session), whether its watch is armed, and the
 //   revalidation epoch it was last vouched for in;
 // - bounds on entries and bytes, with CLOCK (second-chance) eviction per
-//   shard.
+//   shard (the hand sweeps the index's buckets).
 //
 // Thread-safe. Lookups take one shard's lock in shared mode (no global lock
 // on the hot path); changes take it exclusively.
@@ -21,16 +21,25 @@
 #include <memory>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "sessionkeeper/cache_stats.h"
-#include "sessionkeeper/session.h"
+#include "sessionkeeper/session_snapshot.h"
 
 namespace sessionkeeper::cache {
 
 struct CachedSession {
-  Session session;
+  CachedSession(SessionSnapshot snapshot_in, int64_t czxid_in, int64_t mzxid_in,
+                uint32_t format_version_in)
+      : snapshot(std::move(snapshot_in)),
+        czxid(czxid_in),
+        mzxid(mzxid_in),
+        format_version(format_version_in) {}
+
+  SessionSnapshot snapshot;
   int64_t czxid = 0;
   int64_t mzxid = 0;
   // The record format it was decoded from: a write may start from this copy
@@ -42,7 +51,7 @@ class SessionCache {
  public:
   struct Options {
     size_t max_entries = 10000;
-    size_t max_bytes = 64 * 1024 * 1024;
+    size_t max_bytes = size_t{64} * 1024 * 1024;
     size_t shards = 32;
   };
 
@@ -97,32 +106,43 @@ class SessionCache {
   CacheStats stats() const;
 
  private:
+  // Kept small: an index node is 64 bytes of heap (next pointer, key,
+  // entry; no stored hash), a tenth of what a separate key string, entry
+  // object and CLOCK ring slot took.
   struct Entry {
     std::shared_ptr<const CachedSession> value;
-    size_t bytes = 0;
     uint64_t token = 0;
-    uint64_t epoch = 0;
+    uint32_t epoch = 0;
     bool watched = false;
     mutable std::atomic<bool> referenced{true};
   };
+  // Its noexcept operator() tells libstdc++ the hash is cheap to recompute,
+  // so nodes do not store it.
+  struct IdHash {
+    size_t operator()(std::string_view id) const noexcept {
+      return std::hash<std::string_view>{}(id);
+    }
+  };
   struct Shard {
     mutable std::shared_mutex mu;  // Guards the members below.
-    std::unordered_map<std::string, std::unique_ptr<Entry>> entries;
-    std::vector<std::string> clock;  // CLOCK ring (may hold stale keys).
-    size_t hand = 0;
+    // Keys view the id inside their entry's own snapshot: stored once.
+    std::unordered_map<std::string_view, Entry, IdHash> entries;
+    size_t hand = 0;  // CLOCK hand: a bucket of `entries`.
     size_t bytes = 0;
   };
 
   Shard& ShardFor(const std::string& id) const;
-  // Evicts from `shard` (locked) until it is within its share of the bounds.
-  void EvictLocked(Shard& shard, std::vector<std::string>* evicted);
-  void EraseLocked(Shard& shard, const std::string& id);
+  // Evicts from `shard` (locked) until it is within its share of the
+  // bounds, `keep` last of all.
+  void EvictLocked(Shard& shard, std::string_view keep,
+                   std::vector<std::string>* evicted);
+  void EraseLocked(Shard& shard, std::string_view id);
 
   const Options options_;
   const size_t max_entries_per_shard_;
   const size_t max_bytes_per_shard_;
   mutable std::vector<std::unique_ptr<Shard>> shards_;
-  std::atomic<uint64_t> epoch_{1};
+  std::atomic<uint32_t> epoch_{1};
   std::atomic<uint64_t> next_token_{1};
 
   mutable std::atomic<uint64_t> hits_{0};

@@ -280,26 +280,26 @@ namespace {
 
 // Through a JSON tree, whose dump replaces bytes that are not UTF-8: for
 // the rare session with such an attribute name.
-std::string SessionToJsonTree(const Session& session) {
+std::string SessionToJsonTree(const SessionSnapshot& session) {
   nlohmann::ordered_json doc;
-  doc["id"] = session.id;
-  doc["version"] = session.version;
-  if (session.principal.empty()) {
+  doc["id"] = session.id();
+  doc["version"] = session.version();
+  if (session.principal().empty()) {
     doc["principal"] = nullptr;
   } else {
-    doc["principal"] = session.principal;
+    doc["principal"] = session.principal();
   }
-  doc["created_at"] = session.created_at_ms;
-  doc["last_access_at"] = session.last_access_at_ms;
+  doc["created_at"] = session.created_at_ms();
+  doc["last_access_at"] = session.last_access_at_ms();
   doc["expires_at"] = session.expires_at_ms();
-  doc["max_idle_s"] = session.max_idle_ms / 1000;
+  doc["max_idle_s"] = session.max_idle_ms() / 1000;
   nlohmann::ordered_json text = nlohmann::ordered_json::object();
   nlohmann::ordered_json binary = nlohmann::ordered_json::object();
-  for (const auto& [name, value] : session.attributes) {
+  for (const auto& [name, value] : session.attributes()) {
     if (IsValidUtf8(value)) {
-      text[name] = value;
+      text[std::string(name)] = value;
     } else {
-      binary[name] = Base64Encode(value);
+      binary[std::string(name)] = Base64Encode(value);
     }
   }
   doc["attributes"] = std::move(text);
@@ -310,9 +310,13 @@ std::string SessionToJsonTree(const Session& session) {
 }  // namespace
 
 std::string SessionToJson(const Session& session) {
-  size_t estimate = 256 + session.id.size() + session.principal.size();
+  return SessionToJson(SessionSnapshot(session));
+}
+
+std::string SessionToJson(const SessionSnapshot& session) {
+  size_t estimate = 256 + session.id().size() + session.principal().size();
   bool any_binary = false;
-  for (const auto& [name, value] : session.attributes) {
+  for (const auto& [name, value] : session.attributes()) {
     if (!IsValidUtf8(name)) {
       return SessionToJsonTree(session);
     }
@@ -324,26 +328,26 @@ std::string SessionToJson(const Session& session) {
   JsonWriter json(&out);
   json.BeginObject();
   json.Key("id");
-  json.String(session.id);
+  json.String(session.id());
   json.Key("version");
-  json.Int(session.version);
+  json.Int(session.version());
   json.Key("principal");
-  if (session.principal.empty()) {
+  if (session.principal().empty()) {
     json.Null();
   } else {
-    json.String(session.principal);
+    json.String(session.principal());
   }
   json.Key("created_at");
-  json.Int(session.created_at_ms);
+  json.Int(session.created_at_ms());
   json.Key("last_access_at");
-  json.Int(session.last_access_at_ms);
+  json.Int(session.last_access_at_ms());
   json.Key("expires_at");
   json.Int(session.expires_at_ms());
   json.Key("max_idle_s");
-  json.Int(session.max_idle_ms / 1000);
+  json.Int(session.max_idle_ms() / 1000);
   json.Key("attributes");
   json.BeginObject();
-  for (const auto& [name, value] : session.attributes) {
+  for (const auto& [name, value] : session.attributes()) {
     if (any_binary && !IsValidUtf8(value)) {
       continue;
     }
@@ -354,7 +358,7 @@ std::string SessionToJson(const Session& session) {
   if (any_binary) {
     json.Key("attributes_b64");
     json.BeginObject();
-    for (const auto& [name, value] : session.attributes) {
+    for (const auto& [name, value] : session.attributes()) {
       if (IsValidUtf8(value)) {
         continue;
       }

@@ -21,6 +21,7 @@
 #include "sessionkeeper/manager_stats.h"
 #include "sessionkeeper/result.h"
 #include "sessionkeeper/session.h"
+#include "sessionkeeper/session_snapshot.h"
 
 namespace sessionkeeper::server {
 
@@ -62,6 +63,7 @@ Result<Mutation> ParseMutation(std::string_view body);
 // The session document: id, version, principal (null when none),
 // created_at, last_access_at, expires_at (ms since the epoch), max_idle_s,
 // attributes, and attributes_b64 when some value is not valid UTF-8.
+std::string SessionToJson(const SessionSnapshot& session);
 std::string SessionToJson(const Session& session);
 
 // {"sessions": [id...]}

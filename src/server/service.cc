@@ -14,13 +14,21 @@ Response BadRequest(const Status& status) {
   return StatusResponse(status, /*conditional=*/false);
 }
 
-Response SessionResponse(int http_status, const Session& session) {
+Response SessionResponse(int http_status, const SessionSnapshot& session) {
   Response response;
   response.status = http_status;
   response.body = SessionToJson(session);
-  response.headers.emplace_back("ETag",
-                                "\"" + std::to_string(session.version) + "\"");
+  // Appended, not concatenated: GCC 12 warns (-Wrestrict, a false
+  // positive) on the temporaries of "\"" + ... + "\"".
+  std::string etag = "\"";
+  etag += std::to_string(session.version());
+  etag += '"';
+  response.headers.emplace_back("ETag", std::move(etag));
   return response;
+}
+
+Response SessionResponse(int http_status, const Session& session) {
+  return SessionResponse(http_status, SessionSnapshot(session));
 }
 
 Response NoContent() {
@@ -166,7 +174,8 @@ void SessionService::Get(const Request& request, Respond respond) const {
   // session.
   manager_->GetSharedAsync(
       request.routed.session_id, request.routed.consistency,
-      [respond = std::move(respond)](Result<std::shared_ptr<const Session>> r) {
+      [respond = std::move(respond)](
+          Result<std::shared_ptr<const SessionSnapshot>> r) {
         if (!r.ok()) {
           return respond(StatusResponse(r.status(), false));
         }

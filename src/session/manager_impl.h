@@ -133,8 +133,8 @@ class SessionManager::Impl {
   std::optional<Result<Session>> TryCachedGet(const std::string& id,
                                               ReadConsistency consistency);
   // The same, sharing the cached snapshot instead of copying it.
-  std::optional<Result<std::shared_ptr<const Session>>> TryCachedGetShared(
-      const std::string& id, ReadConsistency consistency);
+  std::optional<Result<std::shared_ptr<const SessionSnapshot>>>
+  TryCachedGetShared(const std::string& id, ReadConsistency consistency);
   // The cached copy to start a write from, watched or not (its version is
   // the write's expected version: a stale copy loses the version race and
   // the write re-reads from ZooKeeper), or nullopt.
@@ -148,7 +148,10 @@ class SessionManager::Impl {
   std::atomic<bool> closing_{false};
 
  private:
-  void MaybeTouchAfterRead(const Session& session);
+  // Writes the access time back when the stored one is older than
+  // touch_fraction of max idle.
+  void MaybeTouchAfterRead(const std::string& id, int64_t last_access_at_ms,
+                           int64_t max_idle_ms);
   void ScheduleWriteBehindFlush();
   // Write-behind overlay, expiry check, touch; then `done`.
   void FinishRead(Session session, bool allow_touch, Callback<Session> done);

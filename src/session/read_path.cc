@@ -22,7 +22,7 @@ using store::StoredSession;
 namespace {
 
 cache::CachedSession ToCached(const StoredSession& stored) {
-  return {session::ToSession(stored.record, stored.stat.version),
+  return {session::ToSnapshot(stored.record, stored.stat.version),
           stored.stat.czxid, stored.stat.mzxid, stored.record.format_version};
 }
 
@@ -37,10 +37,10 @@ Status DisconnectedError() {
 // --- Entry points
 // -------------------------------------------------------------
 
-std::optional<Result<std::shared_ptr<const Session>>>
+std::optional<Result<std::shared_ptr<const SessionSnapshot>>>
 SessionManager::Impl::TryCachedGetShared(const std::string& id,
                                          ReadConsistency consistency) {
-  using SharedResult = Result<std::shared_ptr<const Session>>;
+  using SharedResult = Result<std::shared_ptr<const SessionSnapshot>>;
   if (cache_ == nullptr) return std::nullopt;
   if (Status s = session::ValidateSessionId(id); !s.ok()) {
     return SharedResult(s);
@@ -54,28 +54,27 @@ SessionManager::Impl::TryCachedGetShared(const std::string& id,
       return SharedResult(DisconnectedError());
     }
     cache_->CountStaleRead();
-    auto stale = std::make_shared<Session>(lookup.entry->session);
-    stale->stale = true;
-    if (stale->ExpiredAt(NowMs())) {
+    if (lookup.entry->snapshot.ExpiredAt(NowMs())) {
       return SharedResult(Status::NotFound(
           "session " + session::RedactSessionId(id) + " has expired"));
     }
-    return SharedResult(std::shared_ptr<const Session>(std::move(stale)));
+    return SharedResult(std::make_shared<const SessionSnapshot>(
+        lookup.entry->snapshot.MarkedStale()));
   }
   // Write-behind overlays pending changes: that takes the slower path.
   if (options_.write_mode == WriteMode::kWriteBehind) return std::nullopt;
   cache::SessionCache::Lookup lookup = cache_->Find(id);
   if (lookup.state != cache::SessionCache::State::kHit) return std::nullopt;
   cache_->CountHit();
-  const Session& cached = lookup.entry->session;
+  const SessionSnapshot& cached = lookup.entry->snapshot;
   if (cached.ExpiredAt(NowMs())) {
     return SharedResult(Status::NotFound(
         "session " + session::RedactSessionId(id) + " has expired"));
   }
-  MaybeTouchAfterRead(cached);
+  MaybeTouchAfterRead(id, cached.last_access_at_ms(), cached.max_idle_ms());
   // Shares ownership of the cache entry: no copy.
-  return SharedResult(
-      std::shared_ptr<const Session>(lookup.entry, &lookup.entry->session));
+  return SharedResult(std::shared_ptr<const SessionSnapshot>(
+      lookup.entry, &lookup.entry->snapshot));
 }
 
 std::optional<StoredSession> SessionManager::Impl::CachedForWrite(
@@ -90,8 +89,8 @@ std::optional<StoredSession> SessionManager::Impl::CachedForWrite(
   }
   const cache::CachedSession& cached = *entry;
   StoredSession stored;
-  stored.record = session::ToRecord(cached.session, cached.format_version);
-  stored.stat.version = cached.session.version;
+  stored.record = session::ToRecord(cached.snapshot, cached.format_version);
+  stored.stat.version = cached.snapshot.version();
   stored.stat.czxid = cached.czxid;
   stored.stat.mzxid = cached.mzxid;
   return stored;
@@ -102,7 +101,7 @@ std::optional<Result<Session>> SessionManager::Impl::TryCachedGet(
   auto shared = TryCachedGetShared(id, consistency);
   if (!shared.has_value()) return std::nullopt;
   if (!shared->ok()) return Result<Session>(shared->status());
-  return Result<Session>(*shared->value());
+  return Result<Session>(shared->value()->ToSession());
 }
 
 void SessionManager::Impl::Get(std::string id, ReadConsistency consistency,
@@ -126,7 +125,8 @@ void SessionManager::Impl::Get(std::string id, ReadConsistency consistency,
   switch (lookup.state) {
     case cache::SessionCache::State::kHit:
       cache_->CountHit();
-      return FinishRead(lookup.entry->session, true, std::move(done));
+      return FinishRead(lookup.entry->snapshot.ToSession(), true,
+                        std::move(done));
     case cache::SessionCache::State::kNeedsRevalidation:
       return Revalidate(id, std::move(lookup), std::move(done));
     case cache::SessionCache::State::kMiss:
@@ -144,7 +144,10 @@ void SessionManager::Impl::FinishRead(Session session, bool allow_touch,
     return done(Status::NotFound(
         "session " + session::RedactSessionId(session.id) + " has expired"));
   }
-  if (allow_touch) MaybeTouchAfterRead(session);
+  if (allow_touch) {
+    MaybeTouchAfterRead(session.id, session.last_access_at_ms,
+                        session.max_idle_ms);
+  }
   done(std::move(session));
 }
 
@@ -221,7 +224,8 @@ void SessionManager::Impl::Revalidate(const std::string& id,
         if (stat->has_value() && (*stat)->czxid == lookup.entry->czxid &&
             (*stat)->mzxid == lookup.entry->mzxid) {
           cache_->MarkRevalidated(id, lookup.token);
-          return FinishRead(lookup.entry->session, true, std::move(done));
+          return FinishRead(lookup.entry->snapshot.ToSession(), true,
+                            std::move(done));
         }
         cache_->Invalidate(id);
         cache_->CountMiss();
@@ -289,21 +293,21 @@ void SessionManager::Impl::OnConnectionEvent(const zk::ConnectionEvent& event) {
 // --- Touch coalescing
 // -----------------------------------------------------------
 
-void SessionManager::Impl::MaybeTouchAfterRead(const Session& session) {
+void SessionManager::Impl::MaybeTouchAfterRead(const std::string& id,
+                                               int64_t last_access_at_ms,
+                                               int64_t max_idle_ms) {
   const int64_t now = NowMs();
-  const auto threshold = static_cast<int64_t>(
-      options_.touch_fraction * static_cast<double>(session.max_idle_ms));
-  if (now - session.last_access_at_ms < threshold ||
-      now <= session.last_access_at_ms) {
+  const auto threshold = static_cast<int64_t>(options_.touch_fraction *
+                                              static_cast<double>(max_idle_ms));
+  if (now - last_access_at_ms < threshold || now <= last_access_at_ms) {
     return;  // Coalesced: the stored access time is recent enough.
   }
   if (options_.write_mode == WriteMode::kWriteBehind) {
     session::PendingChange touch;
     touch.touched_at_ms = now;
-    pending_.Add(session.id, touch);
+    pending_.Add(id, touch);
     return;
   }
-  const std::string id = session.id;
   {
     // One touch in flight per session: until it lands, every read of a hot
     // session would ask for another.

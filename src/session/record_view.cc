@@ -1,4 +1,4 @@
-// Record -> Session, and the expiry rule.
+// Record -> Session or SessionSnapshot and back, and the expiry rule.
 #include "session/record_view.h"
 
 #include <algorithm>
@@ -23,6 +23,19 @@ int64_t Deadline(int64_t start_ms, int64_t length_ms) {
 }  // namespace
 
 int64_t Session::expires_at_ms() const {
+  return session::ExpiresAtMs(created_at_ms, last_access_at_ms, max_idle_ms,
+                              max_lifetime_ms);
+}
+
+int64_t SessionSnapshot::expires_at_ms() const {
+  return session::ExpiresAtMs(created_at_ms(), last_access_at_ms(),
+                              max_idle_ms(), max_lifetime_ms());
+}
+
+namespace session {
+
+int64_t ExpiresAtMs(int64_t created_at_ms, int64_t last_access_at_ms,
+                    int64_t max_idle_ms, int64_t max_lifetime_ms) {
   int64_t at = Deadline(last_access_at_ms, max_idle_ms);
   if (max_lifetime_ms > 0) {
     at = std::min(at, Deadline(created_at_ms, max_lifetime_ms));
@@ -30,14 +43,17 @@ int64_t Session::expires_at_ms() const {
   return at;
 }
 
-namespace session {
-
 int64_t ExpiresAtMs(const store::SessionRecord& record) {
-  int64_t at = Deadline(record.last_access_at_ms, record.max_idle_ms);
-  if (record.max_lifetime_ms > 0) {
-    at = std::min(at, Deadline(record.created_at_ms, record.max_lifetime_ms));
-  }
-  return at;
+  return ExpiresAtMs(record.created_at_ms, record.last_access_at_ms,
+                     record.max_idle_ms, record.max_lifetime_ms);
+}
+
+SessionSnapshot ToSnapshot(const store::SessionRecord& record,
+                           int32_t version) {
+  return SessionSnapshot({record.id, record.principal, record.created_at_ms,
+                          record.last_access_at_ms, record.max_idle_ms,
+                          record.max_lifetime_ms, version, /*stale=*/false},
+                         record.attributes);
 }
 
 Session ToSession(const store::SessionRecord& record, int32_t version) {
@@ -64,6 +80,22 @@ Session ToSession(store::SessionRecord&& record, int32_t version) {
   s.attributes = std::move(record.attributes);
   s.version = version;
   return s;
+}
+
+store::SessionRecord ToRecord(const SessionSnapshot& snapshot,
+                              uint32_t format_version) {
+  store::SessionRecord r;
+  r.format_version = format_version;
+  r.id = snapshot.id();
+  r.principal = snapshot.principal();
+  r.created_at_ms = snapshot.created_at_ms();
+  r.last_access_at_ms = snapshot.last_access_at_ms();
+  r.max_idle_ms = snapshot.max_idle_ms();
+  r.max_lifetime_ms = snapshot.max_lifetime_ms();
+  for (const auto& [name, value] : snapshot.attributes()) {
+    r.attributes.emplace_hint(r.attributes.end(), name, value);
+  }
+  return r;
 }
 
 store::SessionRecord ToRecord(const Session& session, uint32_t format_version) {

@@ -50,7 +50,7 @@ Result<Session> SessionManager::Get(const std::string& id,
   });
 }
 
-Result<std::shared_ptr<const Session>> SessionManager::GetShared(
+Result<std::shared_ptr<const SessionSnapshot>> SessionManager::GetShared(
     const std::string& id, ReadConsistency consistency) {
   if (consistency == ReadConsistency::kCached ||
       consistency == ReadConsistency::kCachedOrStale) {
@@ -60,13 +60,13 @@ Result<std::shared_ptr<const Session>> SessionManager::GetShared(
   }
   Result<Session> read = Get(id, consistency);
   if (!read.ok()) return read.status();
-  return std::shared_ptr<const Session>(
-      std::make_shared<Session>(std::move(*read)));
+  return std::shared_ptr<const SessionSnapshot>(
+      std::make_shared<const SessionSnapshot>(*read));
 }
 
 void SessionManager::GetSharedAsync(
     std::string id, ReadConsistency consistency,
-    Callback<std::shared_ptr<const Session>> done) {
+    Callback<std::shared_ptr<const SessionSnapshot>> done) {
   if (consistency == ReadConsistency::kCached ||
       consistency == ReadConsistency::kCachedOrStale) {
     if (auto cached = impl_->TryCachedGetShared(id, consistency)) {
@@ -78,8 +78,8 @@ void SessionManager::GetSharedAsync(
                if (!read.ok()) {
                  return done(read.status());
                }
-               done(std::shared_ptr<const Session>(
-                   std::make_shared<Session>(std::move(*read))));
+               done(std::shared_ptr<const SessionSnapshot>(
+                   std::make_shared<const SessionSnapshot>(*read)));
              });
 }
 

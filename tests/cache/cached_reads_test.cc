@@ -68,28 +68,31 @@ TEST_F(CachedReadsTest, TheSecondCachedReadIsAHit) {
 // daemon's GET path): a hit shares it, without a copy, and completes on the
 // calling thread; a miss completes with a value of its own.
 TEST_F(CachedReadsTest, SharedReadsShareTheCachedSnapshot) {
-  Result<std::shared_ptr<const Session>> first_async =
+  Result<std::shared_ptr<const SessionSnapshot>> first_async =
       Status::Internal("unset");
   std::promise<void> filled;
-  reader_->GetSharedAsync(id_, ReadConsistency::kCached,
-                          [&](Result<std::shared_ptr<const Session>> r) {
-                            first_async = std::move(r);
-                            filled.set_value();
-                          });
+  reader_->GetSharedAsync(
+      id_, ReadConsistency::kCached,
+      [&](Result<std::shared_ptr<const SessionSnapshot>> r) {
+        first_async = std::move(r);
+        filled.set_value();
+      });
   ASSERT_EQ(filled.get_future().wait_for(std::chrono::seconds(30)),
             std::future_status::ready);
   ASSERT_TRUE(first_async.ok()) << first_async.status();
-  EXPECT_EQ((*first_async)->id, id_);
+  EXPECT_EQ((*first_async)->id(), id_);
 
-  Result<std::shared_ptr<const Session>> shared = reader_->GetShared(id_);
+  Result<std::shared_ptr<const SessionSnapshot>> shared =
+      reader_->GetShared(id_);
   ASSERT_TRUE(shared.ok()) << shared.status();
   bool ran_inline = false;
-  reader_->GetSharedAsync(id_, ReadConsistency::kCached,
-                          [&](Result<std::shared_ptr<const Session>> r) {
-                            ASSERT_TRUE(r.ok()) << r.status();
-                            EXPECT_EQ(r->get(), shared->get());
-                            ran_inline = true;
-                          });
+  reader_->GetSharedAsync(
+      id_, ReadConsistency::kCached,
+      [&](Result<std::shared_ptr<const SessionSnapshot>> r) {
+        ASSERT_TRUE(r.ok()) << r.status();
+        EXPECT_EQ(r->get(), shared->get());
+        ran_inline = true;
+      });
   EXPECT_TRUE(ran_inline);
 
   // A write elsewhere invalidates it: the next shared read is a new
@@ -97,11 +100,12 @@ TEST_F(CachedReadsTest, SharedReadsShareTheCachedSnapshot) {
   ASSERT_TRUE(writer_->Mutate(id_, Set("k", "v")).ok());
   ASSERT_TRUE(PollUntil(
       [&] {
-        Result<std::shared_ptr<const Session>> now = reader_->GetShared(id_);
-        return now.ok() && (*now)->attributes.count("k") == 1;
+        Result<std::shared_ptr<const SessionSnapshot>> now =
+            reader_->GetShared(id_);
+        return now.ok() && (*now)->FindAttribute("k") == "v";
       },
       std::chrono::seconds(30)));
-  EXPECT_EQ((*shared)->attributes.count("k"), 0u);
+  EXPECT_EQ((*shared)->FindAttribute("k"), std::nullopt);
 }
 
 TEST_F(CachedReadsTest, AWriteThroughAnotherManagerInvalidatesTheCachedCopy) {

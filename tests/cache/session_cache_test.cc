@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,12 +13,10 @@ namespace {
 
 CachedSession Value(const std::string& id, int64_t czxid, int64_t mzxid,
                     size_t payload = 10) {
-  CachedSession v;
-  v.session.id = id;
-  v.session.attributes["a"] = std::string(payload, 'x');
-  v.czxid = czxid;
-  v.mzxid = mzxid;
-  return v;
+  Session session;
+  session.id = id;
+  session.attributes["a"] = std::string(payload, 'x');
+  return {SessionSnapshot(session), czxid, mzxid, 1};
 }
 
 SessionCache::Options Small(size_t entries, size_t bytes = 1 << 30) {
@@ -98,7 +97,7 @@ TEST(SessionCacheTest, ReplacingAnEntryKeepsTheAccountsRight) {
   EXPECT_EQ(cache.stats().bytes, one_entry);
   EXPECT_EQ(cache.Find("a").entry->mzxid, 499);
   EXPECT_EQ(first->mzxid, 1);
-  EXPECT_EQ(first->session.attributes.at("a"), std::string(100, 'x'));
+  EXPECT_EQ(first->snapshot.FindAttribute("a"), std::string(100, 'x'));
 
   cache.Insert("a", Value("a", 1, 500, 1000), false, nullptr);
   EXPECT_EQ(cache.Find("a").state, SessionCache::State::kMiss);  // Unwatched.
@@ -113,19 +112,39 @@ TEST(SessionCacheTest, ReplacingAnEntryKeepsTheAccountsRight) {
 
 TEST(SessionCacheTest, RecentlyReadEntriesGetASecondChance) {
   SessionCache cache(Small(4));  // Small enough for a single shard.
-  for (const char* id : {"a", "b", "c", "d"}) {
+  const std::vector<std::string> first{"a", "b", "c", "d"};
+  for (const std::string& id : first) {
     cache.Insert(id, Value(id, 1, 1), true, nullptr);
   }
   std::vector<std::string> evicted;
   // Every entry was just inserted (referenced): one sweep clears them all,
-  // then the oldest goes.
+  // then one of them goes, never the entry being inserted.
   cache.Insert("e", Value("e", 1, 1), true, &evicted);
-  ASSERT_EQ(evicted, std::vector<std::string>{"a"});
-  // b, c and d are read again; e is not, so e is the one to go.
-  for (const char* id : {"b", "c", "d"}) cache.Find(id);
+  ASSERT_EQ(evicted.size(), 1u);
+  EXPECT_NE(std::find(first.begin(), first.end(), evicted[0]), first.end())
+      << evicted[0];
+  // The three others are read again; e is not, so e is the one to go.
+  for (const std::string& id : first) {
+    if (id != evicted[0]) cache.Find(id);
+  }
   evicted.clear();
   cache.Insert("f", Value("f", 1, 1), true, &evicted);
   EXPECT_EQ(evicted, std::vector<std::string>{"e"});
+}
+
+TEST(SessionCacheTest, AnEntryOverTheBoundsAloneIsEvictedToo) {
+  SessionCache cache(Small(100, 64));  // One shard of 64 bytes.
+  std::vector<std::string> evicted;
+  cache.Insert("big", Value("big", 1, 1, 4096), true, &evicted);
+  EXPECT_EQ(evicted, std::vector<std::string>{"big"});
+  EXPECT_EQ(cache.stats().entries, 0u);
+  EXPECT_EQ(cache.stats().bytes, 0u);
+}
+
+TEST(SessionCacheTest, AnEntryWhoseSnapshotHasAnotherIdIsNotCached) {
+  SessionCache cache(Small(100));
+  EXPECT_EQ(cache.Insert("a", Value("b", 1, 1), true, nullptr), 0u);
+  EXPECT_EQ(cache.stats().entries, 0u);
 }
 
 TEST(SessionCacheTest, AfterAReconnectEntriesNeedRevalidationUntilVouchedFor) {
