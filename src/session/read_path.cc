@@ -183,8 +183,8 @@ void SessionManager::Impl::Fill(const std::string& id, Callback<Session> done) {
     if (waiters.size() > 1) return;  // A fill is already on its way.
   }
   const uint64_t generation = cache_generation_.load();
-  store_->Read(
-      id,
+  store_->ReadAndWatch(
+      id, &cache_watches_,
       [this, id, generation](Result<StoredSession> stored) {
         if (stored.ok() && generation == cache_generation_.load()) {
           std::vector<std::string> evicted;
@@ -206,8 +206,7 @@ void SessionManager::Impl::Fill(const std::string& id, Callback<Session> done) {
                        true, std::move(waiter));
           }
         }
-      },
-      [this, id](const zk::WatchEvent& event) { OnSessionWatch(id, event); });
+      });
 }
 
 void SessionManager::Impl::Revalidate(const std::string& id,
@@ -238,6 +237,12 @@ void SessionManager::Impl::OnSessionWatch(const std::string& id,
   // Any event ends what the watch vouched for: a change, a delete, a lost
   // session, or a removal (after an eviction, possibly racing a refill).
   cache_->Invalidate(id);
+}
+
+void SessionManager::Impl::CacheWatches::OnWatchEvent(
+    const zk::WatchEvent& event) {
+  impl_->OnSessionWatch(
+      std::string(store::SessionStore::IdOfSessionPath(event.path)), event);
 }
 
 void SessionManager::Impl::RemoveWatches(

@@ -228,33 +228,50 @@ void SessionStore::Create(const SessionRecord& record,
       });
 }
 
+namespace {
+
+// Decodes a read session znode for `done`.
+zk::Callback<zk::NodeData> DecodeInto(const std::string& id,
+                                      zk::Callback<StoredSession> done) {
+  return [id, done = std::move(done)](Result<zk::NodeData> node) {
+    if (!node.ok()) {
+      if (node.status().IsNotFound()) {
+        return done(
+            Status::NotFound("no session " + session::RedactSessionId(id)));
+      }
+      return done(session::RedactSessionIdIn(node.status(), id));
+    }
+    Result<SessionRecord> record = DecodeSessionRecord(node->data);
+    if (!record.ok()) {
+      LOG(WARNING) << "session " << session::RedactSessionId(id)
+                   << " has corrupt bytes: " << record.status();
+      return done(record.status().WithContext("session " +
+                                              session::RedactSessionId(id)));
+    }
+    if (record->id != id) {
+      return done(Status::DataLoss("session " + session::RedactSessionId(id) +
+                                   " holds the record of another id"));
+    }
+    done(StoredSession{std::move(*record), node->stat});
+  };
+}
+
+}  // namespace
+
 void SessionStore::Read(const std::string& id, zk::Callback<StoredSession> done,
                         zk::WatchCallback watch) {
-  client_->Get(
-      SessionPath(id),
-      [id, done = std::move(done)](Result<zk::NodeData> node) {
-        if (!node.ok()) {
-          if (node.status().IsNotFound()) {
-            return done(
-                Status::NotFound("no session " + session::RedactSessionId(id)));
-          }
-          return done(session::RedactSessionIdIn(node.status(), id));
-        }
-        Result<SessionRecord> record = DecodeSessionRecord(node->data);
-        if (!record.ok()) {
-          LOG(WARNING) << "session " << session::RedactSessionId(id)
-                       << " has corrupt bytes: " << record.status();
-          return done(record.status().WithContext(
-              "session " + session::RedactSessionId(id)));
-        }
-        if (record->id != id) {
-          return done(Status::DataLoss("session " +
-                                       session::RedactSessionId(id) +
-                                       " holds the record of another id"));
-        }
-        done(StoredSession{std::move(*record), node->stat});
-      },
-      std::move(watch));
+  client_->Get(SessionPath(id), DecodeInto(id, std::move(done)),
+               std::move(watch));
+}
+
+void SessionStore::ReadAndWatch(const std::string& id, zk::WatchSink* sink,
+                                zk::Callback<StoredSession> done) {
+  client_->GetAndWatch(SessionPath(id), sink, DecodeInto(id, std::move(done)));
+}
+
+std::string_view SessionStore::IdOfSessionPath(std::string_view path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
 }
 
 void SessionStore::Write(const SessionRecord& record, int32_t expected_version,
@@ -386,8 +403,10 @@ void SessionStore::Watch(const std::string& id, zk::WatchCallback watch,
 }
 
 void SessionStore::Unwatch(const std::string& id) {
-  client_->RemoveDataWatches(SessionPath(id), [](Status s) {
-    if (!s.ok()) VLOG(1) << "removing a cache watch: " << s;
+  client_->RemoveDataWatches(SessionPath(id), [](const Status& s) {
+    if (!s.ok()) {
+      VLOG(1) << "removing a cache watch: " << s;
+    }
   });
 }
 

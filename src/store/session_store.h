@@ -60,6 +60,12 @@ class SessionStore {
   // session is affected), or Unavailable. `watch` as in zk::Client::Get.
   void Read(const std::string& id, zk::Callback<StoredSession> done,
             zk::WatchCallback watch = nullptr);
+  // Read arming a data watch for `sink` (zk::Client::GetAndWatch): the
+  // cache's fills, one watch per cached session with no state of ours.
+  void ReadAndWatch(const std::string& id, zk::WatchSink* sink,
+                    zk::Callback<StoredSession> done);
+  // The session id at the end of a session znode's path (a sink's event).
+  static std::string_view IdOfSessionPath(std::string_view path);
 
   // Writes below take a `fence`: check operations (a lease node's
   // existence) run in the same multi. When one fails the write fails with
@@ -99,7 +105,8 @@ class SessionStore {
   // Arms a data watch on the session znode; `done` gets its metadata.
   void Watch(const std::string& id, zk::WatchCallback watch,
              zk::Callback<std::optional<zk::Stat>> done);
-  // Removes this client's watches on the session znode (cache eviction).
+  // Removes the data watches on the session znode, on the server too
+  // (cache eviction); a sink watching it gets kRemoved.
   void Unwatch(const std::string& id);
 
   std::string SessionPath(const std::string& id) const;

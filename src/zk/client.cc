@@ -150,9 +150,17 @@ struct HandleState {
   const uint64_t generation;
   zhandle_t* zh = nullptr;  // Set once after zookeeper_init.
 
+  // The context the C client stores with each watch of one WatchSink: the
+  // only state of ours for those watches.
+  struct SinkBinding {
+    HandleState* hs;
+    WatchSink* sink;
+  };
+
   std::mutex watch_mu;  // Guards the members below.
   std::unordered_map<std::string, std::vector<WatchCallback>> data_watches;
   std::unordered_map<std::string, std::vector<WatchCallback>> child_watches;
+  std::vector<std::unique_ptr<SinkBinding>> sink_bindings;
   bool retired = false;  // After close: watches can no longer fire.
 
   // Contexts owned by the C client. zookeeper_close does not complete every
@@ -231,26 +239,57 @@ class Client::Impl {
     table[path].push_back(std::move(watch));
   }
 
-  // After the C client removed the path's data watcher: our callbacks for it
-  // will never fire with an event, so they run now with kRemoved.
+  // After every data watch of `path` was removed, on the server and in the
+  // C client: none of them will fire with an event, so each callback runs
+  // now with kRemoved, and each sink that may have had one hears kRemoved
+  // for the path.
   void DropDataWatches(HandleState* hs, const std::string& path) {
     std::vector<WatchCallback> removed;
+    std::vector<WatchSink*> sinks;
     {
       std::lock_guard<std::mutex> lock(hs->watch_mu);
       auto it = hs->data_watches.find(path);
-      if (it == hs->data_watches.end()) return;
-      removed = std::move(it->second);
-      hs->data_watches.erase(it);
+      if (it != hs->data_watches.end()) {
+        removed = std::move(it->second);
+        hs->data_watches.erase(it);
+      }
+      for (const auto& binding : hs->sink_bindings) {
+        sinks.push_back(binding->sink);
+      }
     }
     for (auto& watch : removed) {
       PostWatchEvent(std::move(watch),
                      {WatchEventType::kRemoved, path, hs->generation});
+    }
+    for (WatchSink* sink : sinks) {
+      PostSinkEvent(hs, sink, {WatchEventType::kRemoved, path, hs->generation});
     }
   }
 
   void PostWatchEvent(WatchCallback watch, WatchEvent event) {
     executor_.Post(
         [watch = std::move(watch), event = std::move(event)] { watch(event); });
+  }
+
+  // The C client's watcher context for `sink` on `hs`'s handle.
+  static HandleState::SinkBinding* BindingFor(HandleState* hs,
+                                              WatchSink* sink) {
+    std::lock_guard<std::mutex> lock(hs->watch_mu);
+    for (const auto& binding : hs->sink_bindings) {
+      if (binding->sink == sink) return binding.get();
+    }
+    hs->sink_bindings.push_back(std::make_unique<HandleState::SinkBinding>(
+        HandleState::SinkBinding{hs, sink}));
+    return hs->sink_bindings.back().get();
+  }
+
+  void PostSinkEvent(HandleState* hs, WatchSink* sink, WatchEvent event) {
+    {
+      std::lock_guard<std::mutex> lock(hs->watch_mu);
+      if (hs->retired) return;
+    }
+    executor_.Post(
+        [sink, event = std::move(event)] { sink->OnWatchEvent(event); });
   }
 
   // --- Events from the completion thread ---------------------------------
@@ -265,17 +304,39 @@ class Client::Impl {
     }
   }
 
+  static void SinkWatcher(zhandle_t* /*zh*/, int type, int /*state*/,
+                          const char* path, void* context) {
+    // Session events reach every watcher; the handle's own watcher (above)
+    // is the one that tracks the connection.
+    if (type == ZOO_SESSION_EVENT) return;
+    auto* binding = static_cast<HandleState::SinkBinding*>(context);
+    WatchEventType event_type = WatchEventType::kDataChanged;
+    if (!NodeEventType(type, &event_type)) return;
+    binding->hs->impl->PostSinkEvent(
+        binding->hs, binding->sink,
+        {event_type, path != nullptr ? path : "", binding->hs->generation});
+  }
+
+  // The event a C client node event type stands for; false for
+  // ZOO_NOTWATCHING_EVENT and anything unknown (nothing of ours to fire).
+  static bool NodeEventType(int type, WatchEventType* event_type) {
+    if (type == ZOO_CHANGED_EVENT) {
+      *event_type = WatchEventType::kDataChanged;
+    } else if (type == ZOO_CREATED_EVENT) {
+      *event_type = WatchEventType::kCreated;
+    } else if (type == ZOO_DELETED_EVENT) {
+      *event_type = WatchEventType::kDeleted;
+    } else if (type == ZOO_CHILD_EVENT) {
+      *event_type = WatchEventType::kChildrenChanged;
+    } else {
+      return false;
+    }
+    return true;
+  }
+
   void OnNodeEvent(HandleState* hs, int type, const std::string& path) {
     WatchEventType event_type = WatchEventType::kDataChanged;
-    if (type == ZOO_CREATED_EVENT) {
-      event_type = WatchEventType::kCreated;
-    } else if (type == ZOO_DELETED_EVENT) {
-      event_type = WatchEventType::kDeleted;
-    } else if (type == ZOO_CHILD_EVENT) {
-      event_type = WatchEventType::kChildrenChanged;
-    } else if (type != ZOO_CHANGED_EVENT) {
-      return;  // ZOO_NOTWATCHING_EVENT: nothing of ours to fire.
-    }
+    if (!NodeEventType(type, &event_type)) return;
     std::vector<WatchCallback> fire;
     {
       std::lock_guard<std::mutex> lock(hs->watch_mu);
@@ -886,6 +947,21 @@ void Client::Get(std::string path, Callback<NodeData> done,
       });
 }
 
+void Client::GetAndWatch(std::string path, WatchSink* sink,
+                         Callback<NodeData> done) {
+  auto op = std::make_unique<GetOp>();
+  op->path = std::move(path);
+  op->done = std::move(done);
+  if (Status s = ValidatePath(op->path); !s.ok()) {
+    return op->Fail(impl_.get(), s);
+  }
+  impl_->Submit(
+      std::move(op), "get", OpKind::kRead, [sink](zhandle_t* zh, GetOp* raw) {
+        return zoo_awget(zh, raw->path.c_str(), &Impl::SinkWatcher,
+                         Impl::BindingFor(raw->hs, sink), &OnGetDone, raw);
+      });
+}
+
 void Client::Set(std::string path, std::string data, int32_t expected_version,
                  Callback<Stat> done) {
   auto op = std::make_unique<SetOp>();
@@ -1024,12 +1100,15 @@ void Client::RemoveDataWatches(std::string path, DoneCallback done) {
   impl_->Submit(
       std::move(op), "remove watches", OpKind::kRead,
       [](zhandle_t* zh, RemoveWatchesOp* raw) {
-        // The C API takes the completion through a pointer type
-        // by mistake; it is stored and called as a plain
-        // void_completion_t. local=0: with local=1 the 3.8 client
-        // never calls the completion.
-        return zoo_aremove_watches(
-            zh, raw->path.c_str(), ZWATCHTYPE_DATA, &Impl::Watcher, raw->hs, 0,
+        // All of the path's data watches: removing one watcher
+        // (zoo_aremove_watches) only checks the server's watch and drops
+        // the local registration, so the server kept the watch until it
+        // fired (seen with "wchc"). The C API takes the completion through
+        // a pointer type by mistake; it is stored and called as a plain
+        // void_completion_t. local=0: with local=1 the 3.8 client never
+        // calls the completion.
+        return zoo_aremove_all_watches(
+            zh, raw->path.c_str(), ZWATCHTYPE_DATA, 0,
             reinterpret_cast<void_completion_t*>(&OnRemoveWatchesDone), raw);
       });
 }

@@ -51,6 +51,9 @@ class Client {
   // `watch`, when set, is armed only if the read succeeded.
   void Get(std::string path, Callback<NodeData> done,
            WatchCallback watch = nullptr);
+  // Get arming a data watch for `sink` (which must outlive the client) if
+  // the read succeeded. Arming the same path again while armed is free.
+  void GetAndWatch(std::string path, WatchSink* sink, Callback<NodeData> done);
   void Set(std::string path, std::string data, int32_t expected_version,
            Callback<Stat> done);
   void Delete(std::string path, int32_t expected_version, DoneCallback done);
@@ -64,7 +67,9 @@ class Client {
   // Removes this client's data/exists watches on `path`, on the server too,
   // so watches of data nobody caches any more do not pile up (the C client
   // re-sends every watch in one packet on reconnect). Their callbacks run
-  // with kRemoved. `done` gets OK, or NotFound when nothing was watched.
+  // with kRemoved, and every WatchSink used through this handle gets
+  // kRemoved for the path. `done` gets OK, or NotFound when nothing was
+  // watched.
   void RemoveDataWatches(std::string path, DoneCallback done);
   // Brings the connected server up to date with the leader (not a quorum
   // operation: see ZOOKEEPER-1675).

@@ -150,6 +150,17 @@ using MultiCallback = std::function<void(MultiResult)>;
 using WatchCallback = std::function<void(const WatchEvent&)>;
 using ConnectionListener = std::function<void(const ConnectionEvent&)>;
 
+// The target of watches armed in bulk (one per cached session): unlike a
+// WatchCallback, arming one stores nothing on our side, only the C client's
+// own registration of the path. Events run on the client's callback thread
+// with the path; a sink gets no kSessionLost (a connection listener learns
+// of the session's end), and kRemoved from RemoveDataWatches.
+class WatchSink {
+ public:
+  virtual ~WatchSink() = default;
+  virtual void OnWatchEvent(const WatchEvent& event) = 0;
+};
+
 }  // namespace sessionkeeper::zk
 
 #endif  // SESSIONKEEPER_ZK_TYPES_H_

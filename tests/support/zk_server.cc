@@ -1,6 +1,9 @@
 // Runs zkctl for the tests.
 #include "support/zk_server.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <array>
@@ -10,6 +13,7 @@
 #include <filesystem>
 #include <mutex>
 #include <random>
+#include <sstream>
 #include <thread>
 
 namespace sessionkeeper::testing {
@@ -146,6 +150,57 @@ bool PollUntil(const std::function<bool()>& done,
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   return true;
+}
+
+Result<std::vector<std::string>> WatchedPathsOfSession(
+    const std::string& host_port, int64_t session_id) {
+  const size_t colon = host_port.rfind(':');
+  if (colon == std::string::npos) {
+    return Status::InvalidArgument("not host:port: " + host_port);
+  }
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port =
+      htons(static_cast<uint16_t>(std::stoi(host_port.substr(colon + 1))));
+  if (inet_pton(AF_INET, host_port.substr(0, colon).c_str(),
+                &address.sin_addr) != 1) {
+    return Status::InvalidArgument("not an IPv4 address: " + host_port);
+  }
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return Status::Unavailable("socket failed");
+  std::string reply;
+  if (connect(fd, reinterpret_cast<const sockaddr*>(&address),
+              sizeof(address)) == 0 &&
+      write(fd, "wchc", 4) == 4) {
+    // The server answers and closes the connection.
+    std::array<char, 4096> buffer{};
+    ssize_t n = 0;
+    while ((n = read(fd, buffer.data(), buffer.size())) > 0) {
+      reply.append(buffer.data(), static_cast<size_t>(n));
+    }
+  }
+  close(fd);
+  if (reply.empty() ||
+      reply.find("not in the whitelist") != std::string::npos) {
+    return Status::Unavailable("no wchc answer from " + host_port + ": " +
+                               reply);
+  }
+  // "0x<session id in hex>" lines, each followed by its paths, indented.
+  std::ostringstream want;
+  want << "0x" << std::hex << session_id;
+  std::vector<std::string> paths;
+  bool in_session = false;
+  std::istringstream lines(reply);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.empty()) continue;
+    if (line[0] != '\t' && line[0] != ' ') {
+      in_session = line == want.str();
+    } else if (in_session) {
+      paths.push_back(line.substr(line.find_first_not_of(" \t")));
+    }
+  }
+  return paths;
 }
 
 }  // namespace sessionkeeper::testing

@@ -5,9 +5,11 @@
 #define SESSIONKEEPER_TESTS_SUPPORT_ZK_SERVER_H_
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "sessionkeeper/result.h"
 
@@ -54,6 +56,12 @@ const std::string& SharedZkConnectString();
 
 // A fresh znode path, unique to this process and call, for a test's data.
 std::string UniqueTestPath(const std::string& label);
+
+// The paths the server at `host_port` holds a watch on for ZooKeeper
+// session `session_id`, from its "wchc" four-letter word (whitelisted in
+// zk-config): what the server itself keeps, whatever the client believes.
+Result<std::vector<std::string>> WatchedPathsOfSession(
+    const std::string& host_port, int64_t session_id);
 
 // Polls `done` every few milliseconds until it holds or `timeout` passes.
 bool PollUntil(const std::function<bool()>& done,

@@ -39,6 +39,19 @@ class EventLog {
   std::vector<WatchEvent> events_;
 };
 
+// A WatchSink that records its events.
+class SinkLog : public WatchSink {
+ public:
+  void OnWatchEvent(const WatchEvent& event) override {
+    log_.Recorder()(event);
+  }
+  std::vector<WatchEvent> events() const { return log_.events(); }
+  size_t size() const { return log_.size(); }
+
+ private:
+  EventLog log_;
+};
+
 class WatchTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -55,6 +68,30 @@ class WatchTest : public ::testing::Test {
   void Flush() { ASSERT_TRUE(client_->SyncSync(root_).ok()); }
 
   std::string Path(const std::string& name) const { return root_ + "/" + name; }
+
+  // GetAndWatch, waited for.
+  Status GetAndWatch(const std::string& path, WatchSink* sink) {
+    std::promise<Status> read;
+    client_->GetAndWatch(path, sink, [&](Result<NodeData> r) {
+      read.set_value(r.ok() ? Status::Ok() : r.status());
+    });
+    return read.get_future().get();
+  }
+
+  // The paths under root_ the server holds a watch on for client_.
+  std::vector<std::string> ServerWatches() {
+    Result<std::vector<std::string>> paths =
+        ::sessionkeeper::testing::WatchedPathsOfSession(
+            client_->current_server(), client_->session_id());
+    EXPECT_TRUE(paths.ok()) << paths.status();
+    std::vector<std::string> ours;
+    if (paths.ok()) {
+      for (const std::string& path : *paths) {
+        if (path.rfind(root_ + "/", 0) == 0) ours.push_back(path);
+      }
+    }
+    return ours;
+  }
 
   std::unique_ptr<Client> client_;
   std::unique_ptr<Client> writer_;
@@ -148,9 +185,62 @@ TEST_F(WatchTest, RemovedWatchesReportRemovedAndNeverFire) {
   ASSERT_TRUE(removed.get_future().get().ok());
   ASSERT_TRUE(PollUntil([&] { return log.size() == 1; }, milliseconds(10000)));
   EXPECT_EQ(log.events()[0].type, WatchEventType::kRemoved);
+  EXPECT_TRUE(ServerWatches().empty());
   ASSERT_TRUE(writer_->SetSync(Path("a"), "1", kAnyVersion).ok());
   Flush();
   EXPECT_EQ(log.size(), 1u);
+}
+
+// Sink watches: the C client's registration only, one per path however
+// often it is armed, events with the path.
+TEST_F(WatchTest, SinkWatchesFireOncePerPathWithThePath) {
+  ASSERT_TRUE(client_->CreateSync(Path("a"), "0").ok());
+  ASSERT_TRUE(client_->CreateSync(Path("b"), "0").ok());
+  SinkLog sink;
+  ASSERT_TRUE(GetAndWatch(Path("a"), &sink).ok());
+  ASSERT_TRUE(GetAndWatch(Path("a"), &sink).ok());  // Armed already.
+  ASSERT_TRUE(GetAndWatch(Path("b"), &sink).ok());
+  EXPECT_TRUE(GetAndWatch(Path("missing"), &sink).IsNotFound());
+  EXPECT_EQ(ServerWatches(), (std::vector<std::string>{Path("a"), Path("b")}));
+  EXPECT_EQ(client_->armed_data_watch_count(), 0u);  // Nothing of ours.
+
+  ASSERT_TRUE(writer_->SetSync(Path("a"), "1", kAnyVersion).ok());
+  ASSERT_TRUE(writer_->DeleteSync(Path("b"), kAnyVersion).ok());
+  ASSERT_TRUE(PollUntil([&] { return sink.size() == 2; }, milliseconds(10000)));
+  std::vector<WatchEvent> events = sink.events();
+  EXPECT_EQ(events[0].type, WatchEventType::kDataChanged);
+  EXPECT_EQ(events[0].path, Path("a"));
+  EXPECT_EQ(events[0].generation, client_->generation());
+  EXPECT_EQ(events[1].type, WatchEventType::kDeleted);
+  EXPECT_EQ(events[1].path, Path("b"));
+  // One-shot, and never armed for the missing node.
+  ASSERT_TRUE(writer_->SetSync(Path("a"), "2", kAnyVersion).ok());
+  ASSERT_TRUE(writer_->CreateSync(Path("missing"), "").ok());
+  Flush();
+  EXPECT_EQ(sink.size(), 2u);
+  EXPECT_TRUE(ServerWatches().empty());
+}
+
+TEST_F(WatchTest, RemovedSinkWatchesReportRemovedAndLeaveTheServer) {
+  ASSERT_TRUE(client_->CreateSync(Path("a"), "0").ok());
+  SinkLog sink;
+  ASSERT_TRUE(GetAndWatch(Path("a"), &sink).ok());
+  EXPECT_EQ(ServerWatches(), std::vector<std::string>{Path("a")});
+  std::promise<Status> removed;
+  client_->RemoveDataWatches(Path("a"),
+                             [&](Status s) { removed.set_value(s); });
+  ASSERT_TRUE(removed.get_future().get().ok());
+  ASSERT_TRUE(PollUntil([&] { return sink.size() == 1; }, milliseconds(10000)));
+  EXPECT_EQ(sink.events()[0].type, WatchEventType::kRemoved);
+  EXPECT_EQ(sink.events()[0].path, Path("a"));
+  EXPECT_TRUE(ServerWatches().empty());
+  ASSERT_TRUE(writer_->SetSync(Path("a"), "1", kAnyVersion).ok());
+  Flush();
+  EXPECT_EQ(sink.size(), 1u);
+  // Nothing left to remove.
+  std::promise<Status> again;
+  client_->RemoveDataWatches(Path("a"), [&](Status s) { again.set_value(s); });
+  EXPECT_TRUE(again.get_future().get().IsNotFound());
 }
 
 }  // namespace
