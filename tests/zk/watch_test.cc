@@ -1,6 +1,7 @@
 // One-shot watches of zk::Client against a real ZooKeeper server.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 #include <mutex>
@@ -90,6 +91,7 @@ class WatchTest : public ::testing::Test {
         if (path.rfind(root_ + "/", 0) == 0) ours.push_back(path);
       }
     }
+    std::sort(ours.begin(), ours.end());  // The server's order is a hash's.
     return ours;
   }
 
