@@ -1,16 +1,13 @@
 // Reads ZooKeeper server counters for the benchmarks (see zk_servers.h).
 #include "bench/zk_servers.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <thread>
+
+#include "zk/testing/four_letter_word.h"
 
 namespace sessionkeeper::bench {
 
@@ -49,29 +46,6 @@ double ProcessCpuSecondsOf(pid_t pid) {
 
 }  // namespace
 
-std::string FourLetterWord(const std::string& host, int port,
-                           const std::string& word) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return "";
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  std::string answer;
-  if (inet_pton(AF_INET, host.c_str(), &address.sin_addr) == 1 &&
-      connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) ==
-          0 &&
-      write(fd, word.data(), word.size()) ==
-          static_cast<ssize_t>(word.size())) {
-    char buffer[4096];
-    ssize_t n = 0;
-    while ((n = read(fd, buffer, sizeof(buffer))) > 0) {
-      answer.append(buffer, static_cast<size_t>(n));
-    }
-  }
-  close(fd);
-  return answer;
-}
-
 ZkServers::ZkServers(const std::string& connect, const std::string& pids) {
   const std::string hosts = connect.substr(0, connect.find('/'));
   for (const std::string& server : Split(hosts, ',')) {
@@ -90,7 +64,7 @@ ZkSample ZkServers::Sample() const {
   ZkSample sample;
   sample.ok = !servers_.empty();
   for (const auto& [host, port] : servers_) {
-    const std::string answer = FourLetterWord(host, port, "srvr");
+    const std::string answer = zk::FourLetterWord(host, port, "srvr");
     const size_t received = answer.find("Received: ");
     const size_t zxid = answer.find("Zxid: 0x");
     if (received == std::string::npos || zxid == std::string::npos) {

@@ -55,10 +55,6 @@ class ZkServers {
 double WaitUntilQuiet(const ZkServers& servers, uint64_t per_second = 20,
                       std::chrono::seconds limit = std::chrono::seconds(240));
 
-// Sends a four-letter word and returns the answer ("" when unreachable).
-std::string FourLetterWord(const std::string& host, int port,
-                           const std::string& word);
-
 }  // namespace sessionkeeper::bench
 
 #endif  // SESSIONKEEPER_BENCH_ZK_SERVERS_H_

@@ -1,9 +1,6 @@
 // Runs zkctl for the tests.
 #include "support/zk_server.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <array>
@@ -15,6 +12,8 @@
 #include <random>
 #include <sstream>
 #include <thread>
+
+#include "zk/testing/four_letter_word.h"
 
 namespace sessionkeeper::testing {
 
@@ -158,28 +157,9 @@ Result<std::vector<std::string>> WatchedPathsOfSession(
   if (colon == std::string::npos) {
     return Status::InvalidArgument("not host:port: " + host_port);
   }
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port =
-      htons(static_cast<uint16_t>(std::stoi(host_port.substr(colon + 1))));
-  if (inet_pton(AF_INET, host_port.substr(0, colon).c_str(),
-                &address.sin_addr) != 1) {
-    return Status::InvalidArgument("not an IPv4 address: " + host_port);
-  }
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return Status::Unavailable("socket failed");
-  std::string reply;
-  if (connect(fd, reinterpret_cast<const sockaddr*>(&address),
-              sizeof(address)) == 0 &&
-      write(fd, "wchc", 4) == 4) {
-    // The server answers and closes the connection.
-    std::array<char, 4096> buffer{};
-    ssize_t n = 0;
-    while ((n = read(fd, buffer.data(), buffer.size())) > 0) {
-      reply.append(buffer.data(), static_cast<size_t>(n));
-    }
-  }
-  close(fd);
+  const std::string reply =
+      zk::FourLetterWord(host_port.substr(0, colon),
+                         std::stoi(host_port.substr(colon + 1)), "wchc");
   if (reply.empty() ||
       reply.find("not in the whitelist") != std::string::npos) {
     return Status::Unavailable("no wchc answer from " + host_port + ": " +

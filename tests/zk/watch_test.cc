@@ -79,6 +79,13 @@ class WatchTest : public ::testing::Test {
     return read.get_future().get();
   }
 
+  // RemoveDataWatches, waited for.
+  Status RemoveDataWatches(const std::string& path) {
+    std::promise<Status> removed;
+    client_->RemoveDataWatches(path, [&](Status s) { removed.set_value(s); });
+    return removed.get_future().get();
+  }
+
   // The paths under root_ the server holds a watch on for client_.
   std::vector<std::string> ServerWatches() {
     Result<std::vector<std::string>> paths =
@@ -181,10 +188,7 @@ TEST_F(WatchTest, RemovedWatchesReportRemovedAndNeverFire) {
   ASSERT_TRUE(client_->CreateSync(Path("a"), "0").ok());
   EventLog log;
   ASSERT_TRUE(client_->GetSync(Path("a"), log.Recorder()).ok());
-  std::promise<Status> removed;
-  client_->RemoveDataWatches(Path("a"),
-                             [&](Status s) { removed.set_value(s); });
-  ASSERT_TRUE(removed.get_future().get().ok());
+  ASSERT_TRUE(RemoveDataWatches(Path("a")).ok());
   ASSERT_TRUE(PollUntil([&] { return log.size() == 1; }, milliseconds(10000)));
   EXPECT_EQ(log.events()[0].type, WatchEventType::kRemoved);
   EXPECT_TRUE(ServerWatches().empty());
@@ -228,10 +232,7 @@ TEST_F(WatchTest, RemovedSinkWatchesReportRemovedAndLeaveTheServer) {
   SinkLog sink;
   ASSERT_TRUE(GetAndWatch(Path("a"), &sink).ok());
   EXPECT_EQ(ServerWatches(), std::vector<std::string>{Path("a")});
-  std::promise<Status> removed;
-  client_->RemoveDataWatches(Path("a"),
-                             [&](Status s) { removed.set_value(s); });
-  ASSERT_TRUE(removed.get_future().get().ok());
+  ASSERT_TRUE(RemoveDataWatches(Path("a")).ok());
   ASSERT_TRUE(PollUntil([&] { return sink.size() == 1; }, milliseconds(10000)));
   EXPECT_EQ(sink.events()[0].type, WatchEventType::kRemoved);
   EXPECT_EQ(sink.events()[0].path, Path("a"));
@@ -240,9 +241,7 @@ TEST_F(WatchTest, RemovedSinkWatchesReportRemovedAndLeaveTheServer) {
   Flush();
   EXPECT_EQ(sink.size(), 1u);
   // Nothing left to remove.
-  std::promise<Status> again;
-  client_->RemoveDataWatches(Path("a"), [&](Status s) { again.set_value(s); });
-  EXPECT_TRUE(again.get_future().get().IsNotFound());
+  EXPECT_TRUE(RemoveDataWatches(Path("a")).IsNotFound());
 }
 
 }  // namespace
