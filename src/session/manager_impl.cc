@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <span>
 #include <thread>
 #include <utility>
 
@@ -384,7 +385,7 @@ void SessionManager::Impl::Mutate(std::string id, Mutation mutation,
       if (view.attributes.size() > options_.max_attributes) {
         return done(Status::ResourceExhausted("too many attributes"));
       }
-      if (store::EncodeSessionRecord(view).size() >
+      if (store::EncodeSessionRecordInScratch(view).size() >
           options_.max_session_bytes) {
         return done(Status::ResourceExhausted(
             "session would exceed the size limit of " +
@@ -432,16 +433,16 @@ void SessionManager::Impl::PublishChanged(const SessionRecord& record) {
 void SessionManager::Impl::WriteBatch(
     const std::string& id, std::vector<session::MutationBatcher::Item> batch,
     std::function<void()> finished) {
-  std::vector<Mutation> mutations;
-  mutations.reserve(batch.size());
-  for (const auto& item : batch) mutations.push_back(item.mutation);
-  const size_t max_attributes = options_.max_attributes;
+  // The change reads the mutations where they are: moving the vector into
+  // the callback below keeps its elements in place, and the change never
+  // runs once that callback has.
+  const std::span<const session::MutationBatcher::Item> items(batch);
   ReadModifyWrite(
       id,
-      [mutations = std::move(mutations), max_attributes](SessionRecord& record,
-                                                         int64_t now_ms) {
-        for (const Mutation& m : mutations) {
-          SK_RETURN_IF_ERROR(ApplyMutation(m, max_attributes, record, now_ms));
+      [this, items](SessionRecord& record, int64_t now_ms) {
+        for (const auto& item : items) {
+          SK_RETURN_IF_ERROR(ApplyMutation(
+              item.mutation, options_.max_attributes, record, now_ms));
         }
         return Status::Ok();
       },

@@ -8,7 +8,6 @@
 #define SESSIONKEEPER_SESSION_MUTATION_BATCHER_H_
 
 #include <cstddef>
-#include <deque>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -28,6 +27,7 @@ class MutationBatcher {
   };
   // Writes `batch` to session `id` as one write, runs every item's callback,
   // then calls `finished` (which starts the next batch of that session).
+  // `id` stays valid until `finished` runs.
   using RunBatch =
       std::function<void(const std::string& id, std::vector<Item> batch,
                          std::function<void()> finished)>;
@@ -38,16 +38,23 @@ class MutationBatcher {
   void Add(const std::string& id, Item item);
 
  private:
-  struct Queue {
-    bool in_flight = false;
-    std::deque<Item> waiting;
-  };
-  void StartNext(const std::string& id);
+  // A session's entry exists while one of its batches is in flight and
+  // holds the calls that arrived since (a vector: most writes never wait,
+  // and an empty vector allocates nothing).
+  using Waiting = std::vector<Item>;
+  using Queues = std::unordered_map<std::string, Waiting>;
+
+  using Entry = Queues::value_type;
+
+  void Run(Entry* entry, std::vector<Item> batch);
+  void StartNext(Entry* entry);
 
   const RunBatch run_;
   const size_t max_batch_;
   std::mutex mu_;  // Guards queues_.
-  std::unordered_map<std::string, Queue> queues_;
+  // Its elements stay put until erased (rehashing moves none), so a batch
+  // in flight keeps a pointer to its entry.
+  Queues queues_;
 };
 
 }  // namespace sessionkeeper::session

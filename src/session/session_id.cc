@@ -7,7 +7,6 @@
 #include <array>
 #include <cerrno>
 #include <cstdint>
-#include <cstdio>
 #include <system_error>
 
 namespace sessionkeeper::session {
@@ -133,9 +132,14 @@ std::string BucketName(uint32_t bucket, uint32_t bucket_count) {
        rest >>= 4) {
     ++width;
   }
-  std::array<char, 16> buffer{};
-  std::snprintf(buffer.data(), buffer.size(), "%0*x", width, bucket);
-  return buffer.data();
+  // Lower-case hex, zero-padded to `width` digits (what "%0*x" prints,
+  // without the formatting machinery on every session path).
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string name(static_cast<size_t>(width), '0');
+  for (int i = width - 1; i >= 0 && bucket != 0; --i, bucket >>= 4) {
+    name[static_cast<size_t>(i)] = kHex[bucket & 0xfU];
+  }
+  return name;
 }
 
 std::string RedactSessionId(std::string_view id) {

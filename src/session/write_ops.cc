@@ -149,6 +149,12 @@ struct RmwState : CallState<RmwState> {
 
   void FinishWith(Status s) { done(std::move(s)); }
 
+  // The cache learns the written copy before the caller hears of it.
+  void Succeed(StoredSession stored) {
+    impl->AfterWrite(id, stored);
+    done(std::move(stored));
+  }
+
   void Start() {
     // First attempt: a watched cached copy saves the read. It decides
     // nothing on its own: a caller's expected version that differs from it
@@ -198,7 +204,7 @@ struct RmwState : CallState<RmwState> {
   void OnWrite(Result<zk::Stat> stat) {
     // Nothing needs `written` after a success: hand it over.
     if (stat.ok()) {
-      return done(StoredSession{std::move(written), *stat});
+      return Succeed(StoredSession{std::move(written), *stat});
     }
     const Status& s = stat.status();
     if (s.IsFenced()) return done(Fenced(s));
@@ -242,7 +248,7 @@ struct RmwState : CallState<RmwState> {
       return ResolveLater(read.status());
     }
     if (read->record.write_nonce == written.write_nonce) {
-      return done(std::move(*read));  // Our write applied.
+      return Succeed(std::move(*read));  // Our write applied.
     }
     if (read->stat.version == from_version) {
       VLOG(1) << "write to " << Redacted(id) << " did not apply; retrying";
@@ -508,11 +514,7 @@ void SessionManager::Impl::ReadModifyWrite(
   state->id = std::move(id);
   state->change = std::move(change);
   state->expected_version = expected_version;
-  state->done = [this, id = state->id,
-                 done = std::move(done)](Result<StoredSession> written) {
-    if (written.ok()) AfterWrite(id, *written);
-    done(std::move(written));
-  };
+  state->done = std::move(done);
   state->Start();
 }
 

@@ -96,22 +96,20 @@ Result<SessionRecord> DecodeVerified(const fb::SessionRecord& stored) {
 
 }  // namespace
 
-std::string EncodeSessionRecord(const SessionRecord& record) {
-  // Sized for the whole record up front: growing the builder's buffer
-  // would move it several times for a session of a few KiB.
-  size_t estimate = 128 + record.id.size() + record.principal.size() +
-                    record.last_writer.size();
-  for (const auto& [name, value] : record.attributes) {
-    estimate += name.size() + value.size() + 32;
-  }
-  flatbuffers::FlatBufferBuilder builder(estimate);
+namespace {
+
+// Builds the record's FlatBuffer in `builder` (which must be empty), with
+// `attributes` as scratch space for the attribute offsets.
+void BuildSessionRecord(
+    const SessionRecord& record, flatbuffers::FlatBufferBuilder& builder,
+    std::vector<flatbuffers::Offset<fb::Attribute>>& attributes) {
   const auto id = builder.CreateString(record.id);
   const auto principal = builder.CreateString(record.principal);
   const auto last_writer = builder.CreateString(record.last_writer);
 
   // std::map iterates in byte order, which is the order FlatBuffers' key
   // comparison uses, so the vector comes out sorted by name.
-  std::vector<flatbuffers::Offset<fb::Attribute>> attributes;
+  attributes.clear();
   attributes.reserve(record.attributes.size());
   for (const auto& [name, value] : record.attributes) {
     const auto stored_name = builder.CreateString(name);
@@ -127,8 +125,44 @@ std::string EncodeSessionRecord(const SessionRecord& record) {
       record.last_access_at_ms, record.max_idle_ms, record.max_lifetime_ms,
       stored_attributes, last_writer, record.write_nonce);
   fb::FinishSessionRecordBuffer(builder, root);
+}
+
+std::string_view BytesOf(const flatbuffers::FlatBufferBuilder& builder) {
   return {reinterpret_cast<const char*>(builder.GetBufferPointer()),
           builder.GetSize()};
+}
+
+}  // namespace
+
+std::string EncodeSessionRecord(const SessionRecord& record) {
+  // Sized for the whole record up front: growing the builder's buffer
+  // would move it several times for a session of a few KiB.
+  size_t estimate = 128 + record.id.size() + record.principal.size() +
+                    record.last_writer.size();
+  for (const auto& [name, value] : record.attributes) {
+    estimate += name.size() + value.size() + 32;
+  }
+  flatbuffers::FlatBufferBuilder builder(estimate);
+  std::vector<flatbuffers::Offset<fb::Attribute>> attributes;
+  BuildSessionRecord(record, builder, attributes);
+  return std::string(BytesOf(builder));
+}
+
+std::string_view EncodeSessionRecordInScratch(const SessionRecord& record) {
+  constexpr size_t kKeptCapacity = size_t{256} * 1024;
+  thread_local flatbuffers::FlatBufferBuilder builder(4096);
+  thread_local std::vector<flatbuffers::Offset<fb::Attribute>> attributes;
+  // The builder does not tell its capacity; the last record's size bounds
+  // it from below (its growth steps add at most half again).
+  thread_local size_t last_size = 0;
+  if (last_size > kKeptCapacity) {
+    builder.Reset();  // Frees it: the next buffer starts small again.
+  } else {
+    builder.Clear();  // Keeps the buffer.
+  }
+  BuildSessionRecord(record, builder, attributes);
+  last_size = builder.GetSize();
+  return BytesOf(builder);
 }
 
 Result<SessionRecord> DecodeSessionRecord(std::string_view bytes) {

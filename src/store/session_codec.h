@@ -19,6 +19,13 @@ namespace sessionkeeper::store {
 // and DecodeSessionRecord rejects whatever slips through.
 std::string EncodeSessionRecord(const SessionRecord& record);
 
+// The same bytes in a buffer this thread reuses: valid until the thread's
+// next call. For a write whose bytes are copied into the ZooKeeper request
+// at once (zk::Client::Set and Create), this spares the allocation of a
+// builder and of a string per write. The buffer is kept between calls
+// unless it grew past 256 KiB for an unusually large session.
+std::string_view EncodeSessionRecordInScratch(const SessionRecord& record);
+
 // Decodes bytes read from a session znode. Never trusts them: any input
 // (empty, truncated, random, huge, misaligned) gives either a record that
 // passes every check below or DataLoss("session record: ..."), never a crash

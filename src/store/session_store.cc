@@ -48,7 +48,10 @@ void Append(std::vector<zk::Op>& ops, const std::vector<zk::Op>& more) {
 
 SessionStore::SessionStore(zk::Client* client, StoreOptions options,
                            uint32_t buckets)
-    : client_(client), options_(std::move(options)), bucket_count_(buckets) {}
+    : client_(client),
+      options_(std::move(options)),
+      bucket_count_(buckets),
+      sessions_prefix_(options_.root + "/sessions/") {}
 
 Result<std::unique_ptr<SessionStore>> SessionStore::Open(zk::Client* client,
                                                          StoreOptions options) {
@@ -117,8 +120,7 @@ Status SessionStore::InitLayout() {
 }
 
 std::string SessionStore::BucketPath(uint32_t bucket) const {
-  return options_.root + "/sessions/" +
-         session::BucketName(bucket, bucket_count_);
+  return sessions_prefix_ + session::BucketName(bucket, bucket_count_);
 }
 
 std::string SessionStore::ExpiringPath() const {
@@ -130,7 +132,14 @@ std::string SessionStore::ExpiryMarkerPath(const std::string& id) const {
 }
 
 std::string SessionStore::SessionPath(const std::string& id) const {
-  return BucketPath(session::SessionBucket(id, bucket_count_)) + "/" + id;
+  // One allocation: every write and read builds one.
+  const std::string bucket =
+      session::BucketName(session::SessionBucket(id, bucket_count_),
+                          bucket_count_);  // Short enough to stay inline.
+  std::string path;
+  path.reserve(sessions_prefix_.size() + bucket.size() + 1 + id.size());
+  path.append(sessions_prefix_).append(bucket).append(1, '/').append(id);
+  return path;
 }
 
 std::string SessionStore::PrincipalPath(const std::string& principal) const {
@@ -142,14 +151,26 @@ std::string SessionStore::PrincipalEntryPath(const std::string& principal,
   return PrincipalPath(principal) + "/" + id;
 }
 
-Result<std::string> SessionStore::Encode(const SessionRecord& record) const {
-  std::string bytes = EncodeSessionRecord(record);
-  if (bytes.size() > options_.max_session_bytes) {
+Status SessionStore::CheckSize(size_t encoded_bytes) const {
+  if (encoded_bytes > options_.max_session_bytes) {
     return Status::ResourceExhausted(
-        "session of " + std::to_string(bytes.size()) +
+        "session of " + std::to_string(encoded_bytes) +
         " bytes encoded is over the limit of " +
         std::to_string(options_.max_session_bytes));
   }
+  return Status::Ok();
+}
+
+Result<std::string> SessionStore::Encode(const SessionRecord& record) const {
+  std::string bytes = EncodeSessionRecord(record);
+  SK_RETURN_IF_ERROR(CheckSize(bytes.size()));
+  return bytes;
+}
+
+Result<std::string_view> SessionStore::EncodeInScratch(
+    const SessionRecord& record) const {
+  std::string_view bytes = EncodeSessionRecordInScratch(record);
+  SK_RETURN_IF_ERROR(CheckSize(bytes.size()));
   return bytes;
 }
 
@@ -196,13 +217,13 @@ void SessionStore::MultiWithPrincipalParent(std::vector<zk::Op> ops,
 
 void SessionStore::Create(const SessionRecord& record,
                           zk::Callback<zk::Stat> done) {
-  Result<std::string> bytes = Encode(record);
-  if (!bytes.ok()) return done(bytes.status());
   if (record.principal.empty()) {
     // Nothing to keep in step with: a plain create costs the servers less
     // than a one-operation multi.
+    Result<std::string_view> bytes = EncodeInScratch(record);
+    if (!bytes.ok()) return done(bytes.status());
     client_->Create(
-        SessionPath(record.id), std::move(*bytes), zk::CreateMode::kPersistent,
+        SessionPath(record.id), *bytes, zk::CreateMode::kPersistent,
         [id = record.id, done = std::move(done)](Result<zk::Created> created) {
           if (!created.ok()) {
             return done(session::RedactSessionIdIn(created.status(), id));
@@ -211,6 +232,8 @@ void SessionStore::Create(const SessionRecord& record,
         });
     return;
   }
+  Result<std::string> bytes = Encode(record);
+  if (!bytes.ok()) return done(bytes.status());
   std::vector<zk::Op> ops;
   ops.push_back(zk::Op::Create(SessionPath(record.id), std::move(*bytes)));
   ops.push_back(
@@ -277,10 +300,10 @@ std::string_view SessionStore::IdOfSessionPath(std::string_view path) {
 void SessionStore::Write(const SessionRecord& record, int32_t expected_version,
                          const std::vector<zk::Op>& fence,
                          zk::Callback<zk::Stat> done) {
-  Result<std::string> bytes = Encode(record);
-  if (!bytes.ok()) return done(bytes.status());
   if (fence.empty()) {
-    client_->Set(SessionPath(record.id), std::move(*bytes), expected_version,
+    Result<std::string_view> bytes = EncodeInScratch(record);
+    if (!bytes.ok()) return done(bytes.status());
+    client_->Set(SessionPath(record.id), *bytes, expected_version,
                  [id = record.id, done = std::move(done)](Result<zk::Stat> r) {
                    if (!r.ok()) {
                      return done(session::RedactSessionIdIn(r.status(), id));
@@ -289,6 +312,8 @@ void SessionStore::Write(const SessionRecord& record, int32_t expected_version,
                  });
     return;
   }
+  Result<std::string> bytes = Encode(record);
+  if (!bytes.ok()) return done(bytes.status());
   std::vector<zk::Op> ops;
   ops.push_back(
       zk::Op::Set(SessionPath(record.id), std::move(*bytes), expected_version));

@@ -23,6 +23,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sessionkeeper/result.h"
@@ -126,6 +127,10 @@ class SessionStore {
   Status InitLayout();
   // Encodes and checks the size limit.
   Result<std::string> Encode(const SessionRecord& record) const;
+  // The same, in this thread's scratch buffer (valid until its next
+  // encode): for a request that copies the bytes at once.
+  Result<std::string_view> EncodeInScratch(const SessionRecord& record) const;
+  Status CheckSize(size_t encoded_bytes) const;
   // Runs `ops`; when an index operation failed because the principal's
   // container parent is missing, creates it and runs `ops` once more.
   void MultiWithPrincipalParent(std::vector<zk::Op> ops, std::string principal,
@@ -134,6 +139,7 @@ class SessionStore {
   zk::Client* const client_;
   const StoreOptions options_;
   const uint32_t bucket_count_;
+  const std::string sessions_prefix_;  // root + "/sessions/".
 };
 
 }  // namespace sessionkeeper::store

@@ -907,7 +907,7 @@ Client::~Client() {
   impl_->executor_.Drain();
 }
 
-void Client::Create(std::string path, std::string data, CreateMode mode,
+void Client::Create(std::string path, std::string_view data, CreateMode mode,
                     Callback<Created> done) {
   auto op = std::make_unique<CreateOp>();
   op->path = std::move(path);
@@ -962,8 +962,8 @@ void Client::GetAndWatch(std::string path, WatchSink* sink,
       });
 }
 
-void Client::Set(std::string path, std::string data, int32_t expected_version,
-                 Callback<Stat> done) {
+void Client::Set(std::string path, std::string_view data,
+                 int32_t expected_version, Callback<Stat> done) {
   auto op = std::make_unique<SetOp>();
   op->path = std::move(path);
   op->done = std::move(done);

@@ -24,6 +24,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sessionkeeper/result.h"
@@ -46,7 +47,9 @@ class Client {
 
   // --- Asynchronous operations. `done` always runs exactly once. ---------
 
-  void Create(std::string path, std::string data, CreateMode mode,
+  // Create and Set copy `data` into the request before they return: the
+  // caller may reuse its buffer at once.
+  void Create(std::string path, std::string_view data, CreateMode mode,
               Callback<Created> done);
   // `watch`, when set, is armed only if the read succeeded.
   void Get(std::string path, Callback<NodeData> done,
@@ -54,7 +57,7 @@ class Client {
   // Get arming a data watch for `sink` (which must outlive the client) if
   // the read succeeded. Arming the same path again while armed is free.
   void GetAndWatch(std::string path, WatchSink* sink, Callback<NodeData> done);
-  void Set(std::string path, std::string data, int32_t expected_version,
+  void Set(std::string path, std::string_view data, int32_t expected_version,
            Callback<Stat> done);
   void Delete(std::string path, int32_t expected_version, DoneCallback done);
   // A missing node is a value (nullopt), not an error. `watch` is armed in

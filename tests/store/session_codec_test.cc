@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "session/session_id.h"
@@ -116,6 +117,24 @@ TEST(SessionCodecTest, RoundTripsManyAttributes) {
       DecodeSessionRecord(EncodeSessionRecord(record));
   ASSERT_TRUE(decoded.ok()) << decoded.status();
   EXPECT_EQ(*decoded, record);
+}
+
+TEST(SessionCodecTest, TheScratchEncoderWritesTheSameBytesCallAfterCall) {
+  // Small, large (past the kept capacity: the buffer is released), small
+  // again: each call starts clean whatever the last one left behind.
+  SessionRecord large = MinimalRecord();
+  for (int i = 0; i < 300; ++i) {
+    large.attributes["attr-" + std::to_string(i)] = std::string(1000, 'x');
+  }
+  for (const SessionRecord& record :
+       {FullRecord(), large, MinimalRecord(), large, FullRecord()}) {
+    const std::string expected = EncodeSessionRecord(record);
+    const std::string_view scratch = EncodeSessionRecordInScratch(record);
+    EXPECT_EQ(scratch, expected);
+    const Result<SessionRecord> decoded = DecodeSessionRecord(scratch);
+    ASSERT_TRUE(decoded.ok()) << decoded.status();
+    EXPECT_EQ(decoded->attributes, record.attributes);
+  }
 }
 
 TEST(SessionCodecTest, RoundTripsARecordWithoutPrincipalOrAttributes) {
