@@ -60,6 +60,16 @@ if(NOT LIBEVENT_FOUND)
   sk_missing("libevent" "libevent-dev")
 endif()
 
+# sessionkeeperd's allocator (the library leaves that choice to the
+# application). Sanitizers bring their own malloc, so they go without.
+option(SK_DAEMON_JEMALLOC "Link sessionkeeperd with jemalloc" ON)
+if(SK_DAEMON_JEMALLOC AND NOT SK_SANITIZE)
+  pkg_check_modules(JEMALLOC QUIET IMPORTED_TARGET jemalloc)
+  if(NOT JEMALLOC_FOUND)
+    sk_missing("jemalloc (or -DSK_DAEMON_JEMALLOC=OFF)" "libjemalloc-dev")
+  endif()
+endif()
+
 if(SK_BUILD_TESTS)
   find_package(GTest CONFIG QUIET)
   if(NOT GTest_FOUND)

@@ -10,6 +10,8 @@ PACKAGES=(
   libzookeeper-mt-dev libevent-dev libflatbuffers-dev flatbuffers-compiler
   libgoogle-glog-dev libgflags-dev nlohmann-json3-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # sessionkeeperd's allocator.
+  libjemalloc-dev
   # The ZooKeeper server (Java) for local runs and tests.
   zookeeper default-jre-headless
   # Used by the scripts and tests: pgrep/ps, curl.
