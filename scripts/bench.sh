@@ -272,7 +272,7 @@ awk -v from="http.get_$median." '
 ' "$METRICS" >"$WORK/get_median.txt"
 cat "$WORK/get_median.txt" >>"$METRICS"
 cp "$WORK/wrk_get_$median.tsv" "$WORK/wrk_get.tsv"
-put http.get.rps_runs "$(printf '%s\n' "${get_runs[@]}" | awk '{ print $1 }' | sort -g | paste -sd' ')"
+put http.get.rps_runs "$(printf '%s\n' "${get_runs[@]}" | awk '{ print $1 }' | sort -g | paste -sd/)"
 wrk_run patch "$WRK_SECONDS" patch.lua "$WORK/http_ids.txt"
 wrk_run post "$WRK_SECONDS" post.lua
 kill "$DAEMON_PID"
@@ -627,8 +627,9 @@ scripts/bench.sh\` runs it (with a longer wait)."
 fi
 n() { grouped "$(metric "$1")"; }
 pct() { awk -v v="$(metric "$1")" 'BEGIN { printf "%.0f %%", v * 100 }'; }
-GET_RUNS_TEXT=$(for v in $(metric http.get.rps_runs); do grouped "$v"; done |
-  paste -sd, | sed 's/,/, /g')
+GET_RUNS_TEXT=$(for v in $(tr / ' ' <<<"$(metric http.get.rps_runs)"); do
+  grouped "$v"
+done | paste -sd';' | sed 's/;/, /g')
 
 {
   cat <<EOF
