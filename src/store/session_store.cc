@@ -221,7 +221,9 @@ void SessionStore::Create(const SessionRecord& record,
     // Nothing to keep in step with: a plain create costs the servers less
     // than a one-operation multi.
     Result<std::string_view> bytes = EncodeInScratch(record);
-    if (!bytes.ok()) return done(bytes.status());
+    if (!bytes.ok()) {
+      return done(bytes.status());
+    }
     client_->Create(
         SessionPath(record.id), *bytes, zk::CreateMode::kPersistent,
         [id = record.id, done = std::move(done)](Result<zk::Created> created) {
@@ -233,7 +235,9 @@ void SessionStore::Create(const SessionRecord& record,
     return;
   }
   Result<std::string> bytes = Encode(record);
-  if (!bytes.ok()) return done(bytes.status());
+  if (!bytes.ok()) {
+    return done(bytes.status());
+  }
   std::vector<zk::Op> ops;
   ops.push_back(zk::Op::Create(SessionPath(record.id), std::move(*bytes)));
   ops.push_back(
@@ -302,7 +306,9 @@ void SessionStore::Write(const SessionRecord& record, int32_t expected_version,
                          zk::Callback<zk::Stat> done) {
   if (fence.empty()) {
     Result<std::string_view> bytes = EncodeInScratch(record);
-    if (!bytes.ok()) return done(bytes.status());
+    if (!bytes.ok()) {
+      return done(bytes.status());
+    }
     client_->Set(SessionPath(record.id), *bytes, expected_version,
                  [id = record.id, done = std::move(done)](Result<zk::Stat> r) {
                    if (!r.ok()) {
@@ -313,7 +319,9 @@ void SessionStore::Write(const SessionRecord& record, int32_t expected_version,
     return;
   }
   Result<std::string> bytes = Encode(record);
-  if (!bytes.ok()) return done(bytes.status());
+  if (!bytes.ok()) {
+    return done(bytes.status());
+  }
   std::vector<zk::Op> ops;
   ops.push_back(
       zk::Op::Set(SessionPath(record.id), std::move(*bytes), expected_version));
